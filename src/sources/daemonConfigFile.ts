@@ -1,0 +1,77 @@
+// Reads daemon.json from where the running dockerd takes it, and decodes it as dockerd would.
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { decodeDaemonJson } from '../facts/daemonJson.js';
+import type { ConfigPathOrigin, DaemonConfigFile, DockerdProcess, Fact } from '../facts/types.js';
+import { factError, factOk } from '../facts/types.js';
+import type { HostPaths } from './hostPaths.js';
+
+export const DEFAULT_CONFIG_FILE = '/etc/docker/daemon.json';
+
+export interface ConfigPath {
+  readonly path: string;
+  readonly origin: ConfigPathOrigin;
+}
+
+function configFileFlag(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--config-file(?:=(.*))?$/.exec(args[i]!);
+    if (m) return m[1] ?? args[i + 1] ?? null;
+  }
+  return null;
+}
+
+/** A rootless dockerd's home, from its environment or, failing that, the owner of /run/user/UID. */
+function rootlessConfigDir(
+  proc: DockerdProcess | null,
+  socketPath: string | null,
+  homes: Record<number, string>,
+) {
+  if (proc) {
+    const rootless = proc.uid !== 0 || 'ROOTLESSKIT_STATE_DIR' in proc.env;
+    if (!rootless) return null;
+    if (proc.env.XDG_CONFIG_HOME) return join(proc.env.XDG_CONFIG_HOME, 'docker');
+    const home = proc.env.HOME ?? homes[proc.uid];
+    return home ? join(home, '.config', 'docker') : null;
+  }
+  const m = socketPath ? /^\/run\/user\/(\d+)\//.exec(socketPath) : null;
+  const home = m ? homes[Number(m[1])] : undefined;
+  return home ? join(home, '.config', 'docker') : null;
+}
+
+/**
+ * --docker.config-file wins; else the running dockerd's --config-file; else the rootless default of a rootless
+ * daemon; else /etc/docker/daemon.json (dockerd's own default).
+ */
+export function resolveConfigPath(opts: {
+  flag: string | undefined;
+  dockerd: DockerdProcess | null;
+  socketPath: string | null;
+  homes: Record<number, string>;
+}): ConfigPath {
+  if (opts.flag) return { path: opts.flag, origin: 'flag' };
+  const fromArgs = opts.dockerd ? configFileFlag(opts.dockerd.args) : null;
+  if (fromArgs) {
+    const path = isAbsolute(fromArgs) || !opts.dockerd?.cwd ? fromArgs : join(opts.dockerd.cwd, fromArgs);
+    return { path, origin: 'dockerd' };
+  }
+  const rootlessDir = rootlessConfigDir(opts.dockerd, opts.socketPath, opts.homes);
+  if (rootlessDir) return { path: join(rootlessDir, 'daemon.json'), origin: 'rootless' };
+  return { path: DEFAULT_CONFIG_FILE, origin: 'default' };
+}
+
+export async function readDaemonConfig(paths: HostPaths, where: ConfigPath): Promise<Fact<DaemonConfigFile>> {
+  let text: string;
+  try {
+    text = await readFile(paths.resolve(where.path), 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    // dockerd treats a missing file as an empty configuration.
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
+      return factOk({ ...where, exists: false, text: null, parsed: {}, parseError: null });
+    }
+    return factError(`cannot read ${where.path}: ${err.message}`);
+  }
+  const decoded = decodeDaemonJson(text);
+  return factOk({ ...where, exists: true, text, parsed: decoded.parsed, parseError: decoded.error });
+}

@@ -1,0 +1,176 @@
+// Finds the dockerd that serves --docker.host in /proc and reads its command line, environment and start time.
+import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
+import { decodeDaemonJson } from '../facts/daemonJson.js';
+import { type DockerdProcess, type Fact, factError, factOk } from '../facts/types.js';
+import type { HostPaths } from './hostPaths.js';
+
+const KEPT_ENV =
+  /^(DOCKER_TLS_VERIFY|DOCKER_CERT_PATH|DOCKERD_ROOTLESS_.*|ROOTLESSKIT_.*|XDG_RUNTIME_DIR|XDG_CONFIG_HOME|HOME)$/;
+
+export interface DockerHostTarget {
+  readonly socketPath: string | null;
+  readonly tcp: { readonly host: string; readonly port: number } | null;
+}
+
+interface Candidate {
+  pid: number;
+  args: string[];
+}
+
+async function readCmdline(paths: HostPaths, pid: number): Promise<string[] | null> {
+  try {
+    const raw = await readFile(paths.proc(pid, 'cmdline'), 'utf8');
+    const parts = raw.split('\0');
+    if (parts[parts.length - 1] === '') parts.pop();
+    return parts;
+  } catch {
+    return null;
+  }
+}
+
+async function listDockerdCandidates(paths: HostPaths): Promise<Candidate[]> {
+  const out: Candidate[] = [];
+  for (const entry of await readdir(paths.proc())) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const comm = await readFile(paths.proc(pid, 'comm'), 'utf8').catch(() => '');
+    if (comm.trim() !== 'dockerd') continue;
+    const argv = await readCmdline(paths, pid);
+    if (argv && argv.length > 0) out.push({ pid, args: argv.slice(1) });
+  }
+  return out;
+}
+
+async function samePath(a: string, b: string): Promise<boolean> {
+  if (a === b) return true;
+  const [ra, rb] = await Promise.all([realpath(a).catch(() => a), realpath(b).catch(() => b)]);
+  return ra === rb;
+}
+
+/** Inodes of unix sockets bound at `socketPath`, as seen in the network namespace of `pid`. */
+async function socketInodes(paths: HostPaths, pid: number, socketPath: string): Promise<Set<string>> {
+  const inodes = new Set<string>();
+  const table = await readFile(paths.proc(pid, 'net', 'unix'), 'utf8').catch(() => '');
+  for (const line of table.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    const path = cols[7];
+    if (path && cols[6] && (await samePath(paths.resolve(path), socketPath))) inodes.add(cols[6]);
+  }
+  return inodes;
+}
+
+async function holdsSocket(paths: HostPaths, pid: number, inodes: Set<string>): Promise<boolean> {
+  if (inodes.size === 0) return false;
+  const fds = await readdir(paths.proc(pid, 'fd')).catch(() => [] as string[]);
+  for (const fd of fds) {
+    const link = await readlink(paths.proc(pid, 'fd', fd)).catch(() => '');
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m && inodes.has(m[1]!)) return true;
+  }
+  return false;
+}
+
+/** The -H/--host values of an argv, without the full flag table: enough to match a listener. */
+function hostsFromArgs(args: readonly string[]): string[] {
+  const hosts: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const m = /^(?:--host|-H)=?(.*)$/.exec(a);
+    if (!m) continue;
+    if (m[1]) hosts.push(m[1]);
+    else if (i + 1 < args.length) hosts.push(args[++i]!);
+  }
+  return hosts;
+}
+
+function configFileFromArgs(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--config-file(?:=(.*))?$/.exec(args[i]!);
+    if (m) return m[1] ?? args[i + 1] ?? null;
+  }
+  return null;
+}
+
+async function hostsOf(paths: HostPaths, c: Candidate): Promise<string[]> {
+  const hosts = hostsFromArgs(c.args);
+  const file = configFileFromArgs(c.args) ?? '/etc/docker/daemon.json';
+  const text = await readFile(paths.resolve(file), 'utf8').catch(() => null);
+  const parsed = text === null ? null : decodeDaemonJson(text).parsed;
+  const fromFile = parsed?.hosts;
+  if (Array.isArray(fromFile)) hosts.push(...fromFile.filter((h): h is string => typeof h === 'string'));
+  return hosts;
+}
+
+async function servesTarget(paths: HostPaths, c: Candidate, target: DockerHostTarget): Promise<boolean> {
+  for (const h of await hostsOf(paths, c)) {
+    if (
+      target.socketPath &&
+      h.startsWith('unix://') &&
+      (await samePath(paths.resolve(h.slice(7)), target.socketPath))
+    ) {
+      return true;
+    }
+    if (target.tcp) {
+      const m = /^(?:tcp:\/\/)?(.*):(\d+)$/.exec(h);
+      if (m && Number(m[2]) === target.tcp.port) return true;
+    }
+  }
+  return false;
+}
+
+async function describe(
+  paths: HostPaths,
+  c: Candidate,
+  matchedBy: DockerdProcess['matchedBy'],
+): Promise<DockerdProcess> {
+  const [st, environ, cwd, statLine, procStat] = await Promise.all([
+    stat(paths.proc(c.pid)),
+    readFile(paths.proc(c.pid, 'environ'), 'utf8').catch(() => ''),
+    readlink(paths.proc(c.pid, 'cwd')).catch(() => null),
+    readFile(paths.proc(c.pid, 'stat'), 'utf8').catch(() => ''),
+    readFile(paths.proc('stat'), 'utf8').catch(() => ''),
+  ]);
+  const env: Record<string, string> = {};
+  for (const kv of environ.split('\0')) {
+    const eq = kv.indexOf('=');
+    if (eq > 0 && KEPT_ENV.test(kv.slice(0, eq))) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  // Field 22 of /proc/PID/stat is the start time in clock ticks after boot; USER_HZ is 100 on Linux.
+  const fields = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
+  const startTicks = Number(fields[19]);
+  const btime = Number(/^btime (\d+)$/m.exec(procStat)?.[1]);
+  const startTimeSeconds =
+    Number.isFinite(startTicks) && Number.isFinite(btime) ? btime + startTicks / 100 : null;
+  return { pid: c.pid, uid: st.uid, args: c.args, env, cwd, startTimeSeconds, matchedBy };
+}
+
+export async function findDockerd(paths: HostPaths, target: DockerHostTarget): Promise<Fact<DockerdProcess>> {
+  let candidates: Candidate[];
+  try {
+    candidates = await listDockerdCandidates(paths);
+  } catch (e) {
+    return factError(`cannot list processes in ${paths.proc()}: ${(e as Error).message}`);
+  }
+  if (candidates.length === 0) {
+    return factError(
+      `no dockerd process visible in ${paths.proc()} (exporter without the host PID namespace, or daemon down)`,
+    );
+  }
+  if (target.socketPath) {
+    for (const c of candidates) {
+      const inodes = await socketInodes(paths, c.pid, target.socketPath);
+      if (await holdsSocket(paths, c.pid, inodes)) return factOk(await describe(paths, c, 'socket_inode'));
+    }
+  }
+  for (const c of candidates) {
+    if (await servesTarget(paths, c, target)) return factOk(await describe(paths, c, 'hosts'));
+  }
+  if (candidates.length === 1 && !target.socketPath && !target.tcp) {
+    return factOk(await describe(paths, candidates[0]!, 'only_candidate'));
+  }
+  return factError(
+    `none of the ${candidates.length} dockerd processes (pids ${candidates.map((c) => c.pid).join(', ')}) serves ${
+      target.socketPath ?? `${target.tcp?.host}:${target.tcp?.port}`
+    }`,
+  );
+}
