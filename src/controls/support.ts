@@ -1,0 +1,73 @@
+// Small helpers shared by control definitions, so each control reads as its rule and nothing else.
+import type { Setting } from '../facts/daemonSettings.js';
+import { compareVersions, parseVersion } from '../facts/dockerd/releases.js';
+import type { DockerApiFacts, Facts, FileFacts, HostFacts } from '../facts/types.js';
+import type { Observed, Verdict } from './types.js';
+
+/** Thrown by a control that cannot decide; the evaluator reports it as `error` with this message. */
+export class ControlError extends Error {}
+
+export const pass = (reason: string, observed?: Observed, expected?: string, keys?: string[]): Verdict => ({
+  status: 'pass',
+  reason,
+  observed,
+  expected,
+  keys,
+});
+export const fail = (reason: string, observed?: Observed, expected?: string, keys?: string[]): Verdict => ({
+  status: 'fail',
+  reason,
+  observed,
+  expected,
+  keys,
+});
+export const notApplicable = (reason: string, observed?: Observed): Verdict => ({
+  status: 'not_applicable',
+  reason,
+  observed,
+});
+
+function required<T>(fact: { ok: true; value: T } | { ok: false; error: string }, what: string): T {
+  if (!fact.ok) throw new ControlError(`${what} unavailable: ${fact.error}`);
+  return fact.value;
+}
+
+export const apiOf = (f: Facts): DockerApiFacts => required(f.api, 'Docker API');
+export const filesOf = (f: Facts): FileFacts => required(f.files, 'file metadata');
+export const hostOf = (f: Facts): HostFacts => required(f.host, 'host facts');
+export const apiIfUp = (f: Facts): DockerApiFacts | null => (f.api.ok ? f.api.value : null);
+
+export interface SecurityOption {
+  readonly name: string;
+  readonly [field: string]: string;
+}
+
+/** /info SecurityOptions entries look like "name=seccomp,profile=builtin". */
+export function securityOptions(api: DockerApiFacts): SecurityOption[] {
+  return api.info.securityOptions.map((entry) => {
+    const out: Record<string, string> = { name: '' };
+    for (const part of entry.split(',')) {
+      const eq = part.indexOf('=');
+      if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1);
+      else out.name ||= part;
+    }
+    return out as SecurityOption;
+  });
+}
+
+export const hasSecurityOption = (api: DockerApiFacts, name: string): boolean =>
+  securityOptions(api).some((o) => o.name === name);
+
+export function engineAtLeast(api: DockerApiFacts, version: [number, number, number]): boolean {
+  const v = parseVersion(api.version.version || api.info.serverVersion);
+  return v !== null && compareVersions(v, version) >= 0;
+}
+
+/** "(daemon.json)" / "(flag)" / "(default)" after a configured value in reasons. */
+export function describeSetting(key: string, s: Setting<unknown> | undefined, fallback?: unknown): string {
+  if (!s) return `${key} not set${fallback === undefined ? '' : ` (default ${JSON.stringify(fallback)})`}`;
+  const where = s.origin === 'file' ? 'daemon.json' : s.origin === 'flag' ? 'dockerd flag' : 'default';
+  return `${key}=${JSON.stringify(s.value)} (${where})`;
+}
+
+export const octal = (mode: number): string => mode.toString(8).padStart(3, '0');

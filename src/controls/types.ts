@@ -1,0 +1,77 @@
+import type { DaemonSettings } from '../facts/daemonSettings.js';
+import type { Facts, SourceName } from '../facts/types.js';
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const STATUSES = ['pass', 'fail', 'not_applicable', 'error', 'waived'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** CIS Docker Benchmark sections, used as the `section` label. */
+export const SECTIONS = {
+  host_configuration: 'Host configuration',
+  daemon_configuration: 'Docker daemon configuration',
+  daemon_files: 'Docker daemon configuration files',
+  container_images: 'Container images and build files',
+  container_runtime: 'Container runtime',
+} as const;
+export type Section = keyof typeof SECTIONS;
+
+/** What a control saw: the effective (running) value where the daemon reveals it, the configured one beside it. */
+export interface Observed {
+  readonly runtime?: unknown;
+  readonly configured?: unknown;
+  readonly [key: string]: unknown;
+}
+
+/** A per-container finding of a runtime control. Names and images only: never env or labels. */
+export interface ContainerFinding {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly reason: string;
+}
+
+export interface Verdict {
+  readonly status: Exclude<Status, 'error' | 'waived'>;
+  readonly reason: string;
+  readonly observed?: Observed;
+  readonly expected?: string;
+  /** Daemon.json keys a finding is about, so reports can point at them. */
+  readonly keys?: readonly string[];
+  readonly containers?: readonly ContainerFinding[];
+}
+
+export interface EvaluationContext {
+  readonly facts: Facts;
+  /** Configured values: daemon.json merged with dockerd's command line flags. */
+  readonly settings: DaemonSettings;
+}
+
+export interface ControlDefinition {
+  readonly id: string;
+  /** CIS Docker Benchmark v1.6.0 number, or null for controls beyond the benchmark. */
+  readonly cis: string | null;
+  readonly section: Section;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly remediation: string;
+  /** Sources without which no verdict is possible: if one failed, the control is `error`. */
+  readonly requires: readonly SourceName[];
+  evaluate(ctx: EvaluationContext): Verdict;
+}
+
+export interface ControlResult {
+  readonly id: string;
+  readonly title: string;
+  readonly cis: string | null;
+  readonly section: Section;
+  readonly severity: Severity;
+  readonly remediation: string;
+  readonly status: Status;
+  readonly reason: string;
+  readonly observed: Observed | null;
+  readonly expected: string | null;
+  readonly keys: readonly string[];
+  readonly containers?: readonly ContainerFinding[];
+}
