@@ -1,0 +1,78 @@
+// Gathers one facts snapshot from the sources. Each source is refreshed on its own and can fail on its own.
+import { resolve as resolvePath } from 'node:path';
+import type { Facts } from '../facts/types.js';
+import { type Fact, factError, factOk } from '../facts/types.js';
+import { readDaemonConfig, resolveConfigPath } from '../sources/daemonConfigFile.js';
+import type { DockerApiClient } from '../sources/dockerApi/client.js';
+import type { DockerEndpoint } from '../sources/dockerApi/endpoint.js';
+import { findDockerd } from '../sources/dockerdProcess.js';
+import { collectFileStats } from '../sources/fileStats.js';
+import type { HostPaths } from '../sources/hostPaths.js';
+import { collectHost, type HostIdentity } from '../sources/hostSecurity.js';
+
+export interface CollectorDeps {
+  readonly paths: HostPaths;
+  readonly endpoint: DockerEndpoint;
+  readonly api: DockerApiClient;
+  /** --docker.config-file, when given. */
+  readonly configFile?: string;
+}
+
+/** Which sources to refresh: a daemon.json edit needs no Docker API call, a Docker event no file read. */
+export type Refresh = 'config' | 'api' | 'all';
+
+/** A source that throws is reported as failed, never allowed to take the evaluation down. */
+async function guarded<T>(name: string, run: () => Promise<Fact<T>>): Promise<Fact<T>> {
+  try {
+    return await run();
+  } catch (e) {
+    return factError(`${name}: ${(e as Error).message}`);
+  }
+}
+
+export class FactCollector {
+  private last: Facts | null = null;
+  private hostIdentity: Fact<HostIdentity> | null = null;
+
+  constructor(private readonly deps: CollectorDeps) {}
+
+  get socketPath(): string | null {
+    return this.deps.endpoint.socketPath ? resolvePath(this.deps.endpoint.socketPath) : null;
+  }
+
+  async collect(refresh: Refresh): Promise<Facts> {
+    const { paths, endpoint, api } = this.deps;
+    const prev = this.last;
+    const full = refresh === 'all' || prev === null;
+    const socketPath = this.socketPath;
+    const [dockerd, apiFacts, host] = await Promise.all([
+      guarded('dockerd', () => findDockerd(paths, { socketPath, tcp: endpoint.tcp })),
+      full || refresh === 'api' ? guarded('docker_api', () => api.collect()) : Promise.resolve(prev.api),
+      full || !this.hostIdentity
+        ? guarded('host', () => collectHost(paths))
+        : Promise.resolve(this.hostIdentity),
+    ]);
+    this.hostIdentity = host;
+    const where = resolveConfigPath({
+      flag: this.deps.configFile,
+      dockerd: dockerd.ok ? dockerd.value : null,
+      socketPath,
+      homes: host.ok ? host.value.homes : {},
+    });
+    const [daemonConfig, files] = await Promise.all([
+      guarded('daemon_config', () => readDaemonConfig(paths, where)),
+      guarded('file_stats', () => collectFileStats(paths, socketPath, where.path)),
+    ]);
+    const facts: Facts = {
+      collectedAt: Date.now(),
+      exporter: { dockerHost: endpoint.host, socketPath },
+      daemonConfig,
+      dockerd,
+      api: apiFacts,
+      files,
+      host: host.ok ? factOk(host.value.facts) : factError(host.error),
+    };
+    this.last = facts;
+    return facts;
+  }
+}

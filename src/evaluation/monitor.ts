@@ -1,0 +1,202 @@
+// Keeps the evaluation current: daemon.json watch, Docker events (with reconnect), a cheap stat poll for
+// permission changes, and a periodic full resync as a safety net. Scrapes only ever read `latest`.
+import { EventEmitter } from 'node:events';
+import { stat } from 'node:fs/promises';
+import type { ControlDefinition } from '../controls/types.js';
+import type { Logger } from '../log.js';
+import { ConfigWatcher } from '../sources/configWatcher.js';
+import type { DockerApiClient, DockerEvent } from '../sources/dockerApi/client.js';
+import type { HostPaths } from '../sources/hostPaths.js';
+import type { FactCollector, Refresh } from './collectFacts.js';
+import { evaluate } from './evaluate.js';
+import type { Evaluation } from './types.js';
+
+export type Trigger = 'startup' | 'config_change' | 'file_change' | 'docker_event' | 'reconnect' | 'resync';
+
+export interface MonitorOptions {
+  readonly collector: FactCollector;
+  readonly api: DockerApiClient;
+  readonly catalog: readonly ControlDefinition[];
+  readonly paths: HostPaths;
+  readonly logger: Logger;
+  readonly resyncIntervalMs: number;
+  readonly statPollIntervalMs: number;
+  /** Coalesces bursts (an editor's write + rename) into one evaluation. */
+  readonly debounceMs?: number;
+}
+
+const REFRESH: Record<Trigger, Refresh> = {
+  startup: 'all',
+  resync: 'all',
+  config_change: 'config',
+  file_change: 'config',
+  docker_event: 'api',
+  reconnect: 'api',
+};
+
+/** Two pending refreshes of different sources together mean refreshing everything. */
+const wider = (a: Refresh | null, b: Refresh): Refresh => (a === null || a === b ? b : 'all');
+
+export interface MonitorEvents {
+  evaluation: [Evaluation, Trigger];
+  dockerEvent: [DockerEvent];
+}
+
+export class Monitor extends EventEmitter<MonitorEvents> {
+  latest: Evaluation | null = null;
+  readonly triggerCounts = new Map<Trigger, number>();
+  private pending: { refresh: Refresh; trigger: Trigger } | null = null;
+  private running: Promise<void> | null = null;
+  private debounceTimer: NodeJS.Timeout | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private watcher: ConfigWatcher | null = null;
+  private stopEvents: (() => void) | null = null;
+  private stopped = false;
+  private lastStat = '';
+  private eventsConnected = false;
+
+  constructor(private readonly opts: MonitorOptions) {
+    super();
+  }
+
+  /** The first evaluation is complete when this resolves. */
+  async start(): Promise<Evaluation> {
+    await this.runNow('startup');
+    const first = this.latest!;
+    this.watcher = new ConfigWatcher(
+      first.daemonConfigPath ?? '/etc/docker/daemon.json',
+      (why) => {
+        this.opts.logger.debug('daemon.json changed', { event: why });
+        this.trigger('config_change');
+      },
+      (err) => this.opts.logger.warn('config watch error', { err: err.message }),
+    );
+    await this.watcher.target();
+    this.lastStat = await this.statSignature();
+    this.timers.push(setInterval(() => this.trigger('resync'), this.opts.resyncIntervalMs));
+    this.timers.push(setInterval(() => void this.pollStats(), this.opts.statPollIntervalMs));
+    for (const t of this.timers) t.unref();
+    void this.followEvents();
+    return first;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.debounceTimer) clearTimeout(this.debounceTimer);
+    this.stopEvents?.();
+    await this.watcher?.close();
+    await this.running;
+  }
+
+  get dockerEventsConnected(): boolean {
+    return this.eventsConnected;
+  }
+
+  trigger(trigger: Trigger): void {
+    if (this.stopped) return;
+    const refresh = REFRESH[trigger];
+    this.pending = {
+      refresh: wider(this.pending?.refresh ?? null, refresh),
+      trigger: this.pending?.trigger ?? trigger,
+    };
+    if (this.debounceTimer) return;
+    this.debounceTimer = setTimeout(() => {
+      this.debounceTimer = null;
+      void this.drain();
+    }, this.opts.debounceMs ?? 20);
+  }
+
+  /** Waits until everything triggered so far has been evaluated. */
+  async settled(): Promise<void> {
+    while (this.debounceTimer || this.running || this.pending) {
+      await (this.running ?? new Promise((r) => setTimeout(r, 5)));
+    }
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    while (this.pending && !this.stopped) {
+      const { refresh, trigger } = this.pending;
+      this.pending = null;
+      this.running = this.evaluateOnce(refresh, trigger);
+      await this.running;
+      this.running = null;
+    }
+  }
+
+  private async runNow(trigger: Trigger): Promise<void> {
+    await this.evaluateOnce(REFRESH[trigger], trigger);
+  }
+
+  private async evaluateOnce(refresh: Refresh, trigger: Trigger): Promise<void> {
+    try {
+      const facts = await this.opts.collector.collect(refresh);
+      const evaluation = evaluate(facts, this.opts.catalog);
+      this.latest = evaluation;
+      this.triggerCounts.set(trigger, (this.triggerCounts.get(trigger) ?? 0) + 1);
+      if (this.watcher && evaluation.daemonConfigPath) await this.watcher.target(evaluation.daemonConfigPath);
+      this.emit('evaluation', evaluation, trigger);
+    } catch (e) {
+      // evaluate() is total; reaching here means a bug, which must not stop the monitor.
+      this.opts.logger.error('evaluation failed', { err: (e as Error).stack ?? String(e) });
+    }
+  }
+
+  private async statSignature(): Promise<string> {
+    const files = [this.opts.collector.socketPath, this.latest?.daemonConfigPath].filter(
+      (p): p is string => !!p,
+    );
+    const parts = await Promise.all(
+      files.map((f) =>
+        stat(this.opts.paths.resolve(f)).then(
+          (s) => `${f}:${s.ino}:${s.mode}:${s.uid}:${s.gid}:${s.size}:${s.mtimeMs}`,
+          () => `${f}:missing`,
+        ),
+      ),
+    );
+    return parts.join('|');
+  }
+
+  /** chmod/chown do not always reach a file watcher; a stat of two files every few seconds is cheap. */
+  private async pollStats(): Promise<void> {
+    const sig = await this.statSignature();
+    if (sig !== this.lastStat) {
+      this.lastStat = sig;
+      this.trigger('file_change');
+    }
+  }
+
+  private async followEvents(): Promise<void> {
+    let backoff = 250;
+    while (!this.stopped) {
+      const ended = new Promise<Error | null>((resolve) => {
+        this.opts.api
+          .followEvents((e) => {
+            this.emit('dockerEvent', e);
+            if (e.Type === 'daemon' || e.Type === 'network' || e.Type === 'plugin')
+              this.trigger('docker_event');
+          }, resolve)
+          .then(
+            (stop) => {
+              this.stopEvents = stop;
+              this.eventsConnected = true;
+              backoff = 250;
+              // Events missed while disconnected are gone: resync what the API says now.
+              this.trigger('reconnect');
+            },
+            (err: Error) => resolve(err),
+          );
+      });
+      const err = await ended;
+      this.eventsConnected = false;
+      this.stopEvents = null;
+      if (this.stopped) break;
+      this.opts.logger.debug('docker events stream ended', { err: err?.message ?? 'closed' });
+      // The daemon may be gone: re-evaluate now so dockersec_up and API controls show it.
+      this.trigger('reconnect');
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 2000);
+    }
+  }
+}

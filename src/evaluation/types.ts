@@ -1,0 +1,48 @@
+import type { ControlResult, Status } from '../controls/types.js';
+import type { SourceName } from '../facts/types.js';
+
+export interface SourceStatus {
+  readonly up: boolean;
+  readonly error: string | null;
+}
+
+export interface DaemonOption {
+  readonly option: string;
+  readonly source: 'config' | 'runtime';
+  readonly enabled: boolean;
+}
+
+export interface EngineSummary {
+  readonly version: string;
+  readonly apiVersion: string;
+  readonly minApiVersion: string | null;
+  readonly os: string;
+  readonly arch: string;
+  readonly kernelVersion: string;
+  readonly storageDriver: string;
+  readonly loggingDriver: string;
+  readonly cgroupDriver: string;
+  readonly cgroupVersion: string;
+  readonly rootless: boolean;
+}
+
+/** A finished evaluation: the only thing outputs ever see. */
+export interface Evaluation {
+  readonly generatedAt: number;
+  readonly durationSeconds: number;
+  readonly results: readonly ControlResult[];
+  readonly sources: Readonly<Record<SourceName, SourceStatus>>;
+  readonly docker: {
+    readonly host: string;
+    readonly reachable: boolean;
+    readonly version: string | null;
+    readonly apiVersion: string | null;
+    readonly rootless: boolean | null;
+  };
+  readonly engine: EngineSummary | null;
+  readonly options: readonly DaemonOption[];
+  readonly summary: Readonly<Record<Status, number>>;
+  readonly daemonConfigPath: string | null;
+  readonly daemonConfigMtimeSeconds: number | null;
+  readonly daemonStartTimeSeconds: number | null;
+}

@@ -1,0 +1,42 @@
+// A small leveled logger in the Prometheus style: logfmt (default) or json, to stderr.
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'logfmt' | 'json';
+const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+function logfmtValue(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return /[\s"=\\]/.test(s ?? '') || s === '' ? JSON.stringify(s) : String(s);
+}
+
+export function createLogger(
+  level: LogLevel = 'info',
+  format: LogFormat = 'logfmt',
+  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Logger {
+  const log = (lvl: LogLevel, msg: string, fields: Record<string, unknown> = {}) => {
+    if (ORDER[lvl] < ORDER[level]) return;
+    const record = { ts: new Date().toISOString(), level: lvl, msg, ...fields };
+    write(
+      format === 'json'
+        ? JSON.stringify(record)
+        : Object.entries(record)
+            .map(([k, v]) => `${k}=${logfmtValue(v)}`)
+            .join(' '),
+    );
+  };
+  return {
+    debug: (m, f) => log('debug', m, f),
+    info: (m, f) => log('info', m, f),
+    warn: (m, f) => log('warn', m, f),
+    error: (m, f) => log('error', m, f),
+  };
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
