@@ -1,0 +1,309 @@
+// Flags in the Prometheus exporter style (kingpin): --name=value or --name value, --flag / --no-flag for booleans.
+import { SEVERITIES, type Severity } from '../controls/types.js';
+import type { LogFormat, LogLevel } from '../log.js';
+
+export class UsageError extends Error {}
+
+type Kind = 'string' | 'bool' | 'duration';
+interface FlagDef {
+  readonly name: string;
+  readonly kind: Kind;
+  readonly help: string;
+  readonly default?: string;
+  readonly choices?: readonly string[];
+  readonly commands: readonly ('serve' | 'check')[];
+}
+
+const BOTH = ['serve', 'check'] as const;
+const FLAGS: readonly FlagDef[] = [
+  {
+    name: 'docker.host',
+    kind: 'string',
+    help: 'Docker Engine API address (unix:///path or tcp://host:port). Default: $DOCKER_HOST, else unix:///var/run/docker.sock.',
+    commands: BOTH,
+  },
+  {
+    name: 'docker.config-file',
+    kind: 'string',
+    help: "daemon.json to audit. Default: the running dockerd's --config-file, else /etc/docker/daemon.json (rootless: ~/.config/docker/daemon.json).",
+    commands: BOTH,
+  },
+  {
+    name: 'docker.tls',
+    kind: 'bool',
+    help: 'Use TLS to reach a tcp:// Docker host (implied by the other --docker.tls-* flags or $DOCKER_TLS_VERIFY).',
+    commands: BOTH,
+  },
+  {
+    name: 'docker.tls-verify',
+    kind: 'bool',
+    help: "Verify the daemon's certificate against the CA.",
+    default: 'true',
+    commands: BOTH,
+  },
+  {
+    name: 'docker.tls-ca',
+    kind: 'string',
+    help: 'CA certificate for the Docker host (default $DOCKER_CERT_PATH/ca.pem with $DOCKER_TLS_VERIFY).',
+    commands: BOTH,
+  },
+  {
+    name: 'docker.tls-cert',
+    kind: 'string',
+    help: 'Client certificate for the Docker host.',
+    commands: BOTH,
+  },
+  { name: 'docker.tls-key', kind: 'string', help: 'Client key for the Docker host.', commands: BOTH },
+  {
+    name: 'docker.timeout',
+    kind: 'duration',
+    help: 'Timeout of one Docker API request.',
+    default: '10s',
+    commands: BOTH,
+  },
+  {
+    name: 'host.root',
+    kind: 'string',
+    help: "Where the host's / is mounted (when the exporter runs in a container).",
+    default: '/',
+    commands: BOTH,
+  },
+  {
+    name: 'log.level',
+    kind: 'string',
+    help: 'Log level.',
+    default: 'info',
+    choices: ['debug', 'info', 'warn', 'error'],
+    commands: BOTH,
+  },
+  {
+    name: 'log.format',
+    kind: 'string',
+    help: 'Log format.',
+    default: 'logfmt',
+    choices: ['logfmt', 'json'],
+    commands: BOTH,
+  },
+  {
+    name: 'web.listen-address',
+    kind: 'string',
+    help: 'Address to listen on for HTTP.',
+    default: ':9612',
+    commands: ['serve'],
+  },
+  {
+    name: 'web.telemetry-path',
+    kind: 'string',
+    help: 'Path under which to expose metrics.',
+    default: '/metrics',
+    commands: ['serve'],
+  },
+  {
+    name: 'web.config.file',
+    kind: 'string',
+    help: 'exporter-toolkit web configuration file (TLS, basic auth, headers).',
+    commands: ['serve'],
+  },
+  {
+    name: 'web.disable-exporter-metrics',
+    kind: 'bool',
+    help: 'Exclude process_* and nodejs_* metrics of the exporter itself.',
+    commands: ['serve'],
+  },
+  {
+    name: 'docker.resync-interval',
+    kind: 'duration',
+    help: 'Full re-evaluation interval, a safety net behind file watches and Docker events.',
+    default: '5m',
+    commands: ['serve'],
+  },
+  {
+    name: 'files.poll-interval',
+    kind: 'duration',
+    help: 'How often to stat the socket and daemon.json for ownership/permission changes.',
+    default: '2s',
+    commands: ['serve'],
+  },
+  {
+    name: 'format',
+    kind: 'string',
+    help: 'Report format.',
+    default: 'text',
+    choices: ['text', 'json', 'sarif'],
+    commands: ['check'],
+  },
+  {
+    name: 'fail-on',
+    kind: 'string',
+    help: 'Exit 1 when a control of this severity or higher fails (none: never).',
+    default: 'low',
+    choices: [...SEVERITIES, 'none'],
+    commands: ['check'],
+  },
+  {
+    name: 'output',
+    kind: 'string',
+    help: 'Write the report to this file instead of stdout.',
+    commands: ['check'],
+  },
+  {
+    name: 'color',
+    kind: 'bool',
+    help: 'Colour the text report (default: when stdout is a terminal and NO_COLOR is unset).',
+    commands: ['check'],
+  },
+];
+
+export function parseDuration(text: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of text.matchAll(re)) {
+    const n = Number(m[1]);
+    total +=
+      n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+    consumed += m[0].length;
+  }
+  if (consumed !== text.length || consumed === 0)
+    throw new UsageError(`invalid duration ${JSON.stringify(text)} (use e.g. 500ms, 30s, 5m)`);
+  return total;
+}
+
+export interface CommonOptions {
+  readonly dockerHost: string;
+  readonly configFile: string | undefined;
+  readonly tls: { enabled?: boolean; verify?: boolean; ca?: string; cert?: string; key?: string };
+  readonly dockerTimeoutMs: number;
+  readonly hostRoot: string;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+}
+
+export interface ServeOptions extends CommonOptions {
+  readonly command: 'serve';
+  readonly listenAddress: string;
+  readonly telemetryPath: string;
+  readonly webConfigFile: string | undefined;
+  readonly processMetrics: boolean;
+  readonly resyncIntervalMs: number;
+  readonly statPollIntervalMs: number;
+}
+
+export interface CheckOptions extends CommonOptions {
+  readonly command: 'check';
+  readonly format: 'text' | 'json' | 'sarif';
+  readonly failOn: Severity | 'none';
+  readonly output: string | undefined;
+  readonly color: boolean | undefined;
+}
+
+export type ParsedCommand =
+  | ServeOptions
+  | CheckOptions
+  | { command: 'help'; text: string }
+  | { command: 'version' };
+
+export function usage(command: 'serve' | 'check'): string {
+  const lines = [
+    command === 'serve'
+      ? 'usage: dockersec-exporter [serve] [flags]   (or: dockersec-exporter check [flags])'
+      : 'usage: dockersec-exporter check [flags]',
+    '',
+    'Flags:',
+  ];
+  for (const f of FLAGS.filter((d) => d.commands.includes(command))) {
+    const arg =
+      f.kind === 'bool' ? `--[no-]${f.name}` : `--${f.name}=${f.kind === 'duration' ? 'DURATION' : 'VALUE'}`;
+    const extra = [
+      f.choices ? `one of ${f.choices.join(', ')}` : '',
+      f.default !== undefined ? `default ${f.default}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    lines.push(`  ${arg}`, `      ${f.help}${extra ? ` (${extra})` : ''}`);
+  }
+  lines.push('  -h, --help', '  --version');
+  return lines.join('\n');
+}
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedCommand {
+  let command: 'serve' | 'check' = 'serve';
+  let args = [...argv];
+  if (args[0] === 'check' || args[0] === 'serve') {
+    command = args[0];
+    args = args.slice(1);
+  }
+  const values = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-h' || arg === '--help') return { command: 'help', text: usage(command) };
+    if (arg === '--version') return { command: 'version' };
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
+    const body = arg.slice(2);
+    const eq = body.indexOf('=');
+    let name = eq >= 0 ? body.slice(0, eq) : body;
+    let negated = false;
+    let def = FLAGS.find((f) => f.name === name);
+    if (!def && name.startsWith('no-')) {
+      def = FLAGS.find((f) => f.name === name.slice(3) && f.kind === 'bool');
+      negated = Boolean(def);
+      name = name.slice(3);
+    }
+    if (!def) throw new UsageError(`unknown flag --${name}`);
+    if (!def.commands.includes(command))
+      throw new UsageError(`--${name} is not a flag of the ${command} command`);
+    let value: string;
+    if (def.kind === 'bool') {
+      value = eq >= 0 ? body.slice(eq + 1) : negated ? 'false' : 'true';
+      if (!['true', 'false'].includes(value)) throw new UsageError(`--${name} takes true or false`);
+      if (negated && eq >= 0) throw new UsageError(`--no-${name} takes no value`);
+    } else if (eq >= 0) value = body.slice(eq + 1);
+    else if (i + 1 < args.length) value = args[++i]!;
+    else throw new UsageError(`--${name} needs a value`);
+    if (def.choices && !def.choices.includes(value)) {
+      throw new UsageError(
+        `--${name} must be one of ${def.choices.join(', ')} (got ${JSON.stringify(value)})`,
+      );
+    }
+    values.set(name, value);
+  }
+  const get = (n: string): string | undefined => values.get(n) ?? FLAGS.find((f) => f.name === n)?.default;
+  const bool = (n: string): boolean | undefined => (values.has(n) ? values.get(n) === 'true' : undefined);
+  const common: CommonOptions = {
+    dockerHost: values.get('docker.host') || env.DOCKER_HOST || 'unix:///var/run/docker.sock',
+    configFile: values.get('docker.config-file'),
+    tls: {
+      enabled: bool('docker.tls'),
+      verify: bool('docker.tls-verify'),
+      ca: values.get('docker.tls-ca'),
+      cert: values.get('docker.tls-cert'),
+      key: values.get('docker.tls-key'),
+    },
+    dockerTimeoutMs: parseDuration(get('docker.timeout')!),
+    hostRoot: get('host.root')!,
+    logLevel: get('log.level') as LogLevel,
+    logFormat: get('log.format') as LogFormat,
+  };
+  if (command === 'check') {
+    return {
+      ...common,
+      command,
+      format: get('format') as CheckOptions['format'],
+      failOn: get('fail-on') as CheckOptions['failOn'],
+      output: values.get('output'),
+      color: bool('color'),
+    };
+  }
+  const telemetryPath = get('web.telemetry-path')!;
+  if (!telemetryPath.startsWith('/')) throw new UsageError('--web.telemetry-path must start with /');
+  return {
+    ...common,
+    command,
+    listenAddress: get('web.listen-address')!,
+    telemetryPath,
+    webConfigFile: values.get('web.config.file'),
+    processMetrics: !(bool('web.disable-exporter-metrics') ?? false),
+    resyncIntervalMs: parseDuration(get('docker.resync-interval')!),
+    statPollIntervalMs: parseDuration(get('files.poll-interval')!),
+  };
+}

@@ -1,0 +1,83 @@
+// `serve` (the default): keep evaluating and serve the results over HTTP.
+import { CATALOG } from '../controls/catalog.js';
+import { Monitor } from '../evaluation/monitor.js';
+import type { Evaluation } from '../evaluation/types.js';
+import type { Logger } from '../log.js';
+import type { BuildInfo } from '../outputs/buildInfo.js';
+import { createApp } from '../outputs/http/app.js';
+import { listen } from '../outputs/http/listen.js';
+import { renderEvaluation } from '../outputs/metrics/evaluationMetrics.js';
+import { exporterRegistry } from '../outputs/metrics/exporterMetrics.js';
+import type { ServeOptions } from './flags.js';
+import { wire } from './wiring.js';
+
+export interface RunningExporter {
+  readonly monitor: Monitor;
+  readonly address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+export async function startExporter(
+  opts: ServeOptions,
+  build: BuildInfo,
+  logger: Logger,
+): Promise<RunningExporter> {
+  const { paths, requests, api, collector } = wire(opts);
+  const monitor = new Monitor({
+    collector,
+    api,
+    catalog: CATALOG,
+    paths,
+    logger,
+    resyncIntervalMs: opts.resyncIntervalMs,
+    statPollIntervalMs: opts.statPollIntervalMs,
+  });
+  let current: { evaluation: Evaluation; metricsText: string } | null = null;
+  let sequence = 0;
+  let lastStatus = new Map<string, string>();
+  monitor.on('evaluation', (evaluation, trigger) => {
+    const mine = ++sequence;
+    for (const r of evaluation.results) {
+      if (lastStatus.get(r.id) !== r.status)
+        logger.info('control verdict', { control: r.id, status: r.status, trigger });
+    }
+    lastStatus = new Map(evaluation.results.map((r) => [r.id, r.status]));
+    renderEvaluation(evaluation, build).then(
+      (metricsText) => {
+        // Renders finish in order in practice; never let an older one replace a newer one.
+        if (mine === sequence) current = { evaluation, metricsText };
+      },
+      (e: Error) => logger.error('rendering metrics failed', { err: e.message }),
+    );
+  });
+  const app = createApp({
+    telemetryPath: opts.telemetryPath,
+    build,
+    current: () => current,
+    exporterRegistry: exporterRegistry({ monitor, requests, processMetrics: opts.processMetrics }),
+  });
+  const server = await listen(app, {
+    listenAddress: opts.listenAddress,
+    webConfigFile: opts.webConfigFile,
+    logger,
+  });
+  logger.info('listening', {
+    address: `${server.address.host}:${server.address.port}`,
+    docker_host: opts.dockerHost,
+  });
+  const first = await monitor.start();
+  current = { evaluation: first, metricsText: await renderEvaluation(first, build) };
+  logger.info('first evaluation done', {
+    ...first.summary,
+    docker_reachable: first.docker.reachable,
+    config: first.daemonConfigPath,
+  });
+  return {
+    monitor,
+    address: server.address,
+    async close() {
+      await monitor.stop();
+      await server.close();
+    },
+  };
+}

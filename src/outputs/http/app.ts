@@ -1,0 +1,70 @@
+// The HTTP surface. Every handler renders what the monitor already evaluated: no request reaches Docker.
+import express from 'express';
+import type { Registry } from 'prom-client';
+import type { Evaluation } from '../../evaluation/types.js';
+import type { BuildInfo } from '../buildInfo.js';
+import { jsonReport } from '../report/jsonReport.js';
+import { sarifReport } from '../report/sarifReport.js';
+import { textReport } from '../report/textReport.js';
+import { landingPage } from './landingPage.js';
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export interface AppOptions {
+  readonly telemetryPath: string;
+  readonly build: BuildInfo;
+  /** The latest evaluation and its pre-rendered metrics text, or null before the first one. */
+  readonly current: () => { evaluation: Evaluation; metricsText: string } | null;
+  readonly exporterRegistry: Registry;
+}
+
+export function createApp(opts: AppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.set('Allow', 'GET, HEAD').status(405).type('text/plain').send('Method Not Allowed\n');
+      return;
+    }
+    next();
+  });
+
+  app.get(opts.telemetryPath, async (_req, res) => {
+    const own = await opts.exporterRegistry.metrics();
+    const current = opts.current();
+    res.set('Content-Type', PROMETHEUS_CONTENT_TYPE).send((current?.metricsText ?? '') + own);
+  });
+
+  app.get('/-/healthy', (_req, res) => {
+    res.type('text/plain').send('Healthy\n');
+  });
+  app.get('/-/ready', (_req, res) => {
+    if (opts.current()) res.type('text/plain').send('Ready\n');
+    else res.status(503).type('text/plain').send('Not ready: first evaluation in progress\n');
+  });
+
+  app.get('/report', (req, res) => {
+    const current = opts.current();
+    if (!current) {
+      res.status(503).type('text/plain').send('Not ready: first evaluation in progress\n');
+      return;
+    }
+    const format = String(req.query.format ?? 'json');
+    if (format === 'text') res.type('text/plain').send(textReport(current.evaluation, false));
+    else if (format === 'sarif')
+      res.type('application/sarif+json').send(JSON.stringify(sarifReport(current.evaluation, opts.build)));
+    else if (format === 'json') res.json(jsonReport(current.evaluation));
+    else res.status(400).type('text/plain').send('format must be json, text or sarif\n');
+  });
+
+  if (opts.telemetryPath !== '/') {
+    app.get('/', (_req, res) => {
+      res.type('html').send(landingPage(opts.build, opts.telemetryPath, opts.current()?.evaluation ?? null));
+    });
+  }
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not Found\n');
+  });
+  return app;
+}

@@ -1,0 +1,57 @@
+// The landing page: name, version, a link to the metrics, and the current verdicts at a glance.
+import { SECTIONS, type Status } from '../../controls/types.js';
+import type { Evaluation } from '../../evaluation/types.js';
+import type { BuildInfo } from '../buildInfo.js';
+
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const BADGE: Record<Status, string> = {
+  pass: '#2e7d32',
+  fail: '#c62828',
+  error: '#6a1b9a',
+  not_applicable: '#757575',
+  waived: '#00838f',
+};
+
+export function landingPage(build: BuildInfo, telemetryPath: string, evaluation: Evaluation | null): string {
+  const rows = (evaluation?.results ?? [])
+    .map(
+      (r) =>
+        `<tr><td><span class="badge" style="background:${BADGE[r.status]}">${escapeHtml(r.status.replace('_', ' '))}</span></td>` +
+        `<td>${escapeHtml(r.cis ?? '')}</td><td><code>${escapeHtml(r.id)}</code></td><td>${escapeHtml(SECTIONS[r.section])}</td>` +
+        `<td>${escapeHtml(r.severity)}</td><td>${escapeHtml(r.reason)}</td></tr>`,
+    )
+    .join('\n');
+  const d = evaluation?.docker;
+  const s = evaluation?.summary;
+  const status = !evaluation
+    ? '<p>First evaluation in progress.</p>'
+    : `<p>Docker at <code>${escapeHtml(d!.host)}</code>: ${
+        d!.reachable
+          ? `reachable, version ${escapeHtml(d!.version ?? '?')} (API ${escapeHtml(d!.apiVersion ?? '?')})`
+          : '<strong>unreachable</strong>'
+      }. Last evaluation ${escapeHtml(new Date(evaluation.generatedAt).toISOString())}.</p>
+<p class="summary"><b>${s!.fail}</b> failing, ${s!.pass} passing, ${s!.not_applicable} not applicable, ${s!.error} errors, ${s!.waived} waived.</p>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>dockersec-exporter</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,sans-serif;margin:0;color:#222}
+header{background:#e6522c;color:#fff;padding:12px 24px}header h1{margin:0;font-size:1.4em}
+main{padding:12px 24px}table{border-collapse:collapse;width:100%;font-size:.9em}
+td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+.badge{color:#fff;border-radius:3px;padding:1px 6px;font-size:.85em;white-space:nowrap}
+</style></head>
+<body><header><h1>dockersec-exporter</h1><div>version ${escapeHtml(build.version)} (${escapeHtml(build.revision)})</div></header>
+<main>
+<p>Continuous security audit of a Docker daemon, mapped to the CIS Docker Benchmark v1.6.0.</p>
+<ul><li><a href="${escapeHtml(telemetryPath)}">Metrics</a></li><li><a href="report?format=json">Report (JSON)</a> · <a href="report?format=text">text</a> · <a href="report?format=sarif">SARIF</a></li><li><a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a></li></ul>
+${status}
+<table><thead><tr><th>Status</th><th>CIS</th><th>Control</th><th>Section</th><th>Severity</th><th>Reason</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+</main></body></html>
+`;
+}

@@ -1,0 +1,35 @@
+// The `check --format json` document; schemaVersion changes only when a field changes meaning or goes away.
+import type { Evaluation } from '../../evaluation/types.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export function jsonReport(evaluation: Evaluation): Record<string, unknown> {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    generatedAt: new Date(evaluation.generatedAt).toISOString(),
+    docker: {
+      host: evaluation.docker.host,
+      reachable: evaluation.docker.reachable,
+      version: evaluation.docker.version,
+      apiVersion: evaluation.docker.apiVersion,
+      rootless: evaluation.docker.rootless,
+    },
+    daemonConfig: { path: evaluation.daemonConfigPath },
+    sources: evaluation.sources,
+    summary: evaluation.summary,
+    controls: evaluation.results.map((r) => ({
+      id: r.id,
+      title: r.title,
+      cis: r.cis,
+      section: r.section,
+      severity: r.severity,
+      status: r.status,
+      reason: r.reason,
+      remediation: r.remediation,
+      observed: r.observed,
+      expected: r.expected,
+      keys: r.keys,
+      ...(r.containers ? { containers: r.containers } : {}),
+    })),
+  };
+}

@@ -1,0 +1,62 @@
+// A readable table by CIS section for people at a terminal; colour only when asked (a TTY without NO_COLOR).
+import { SECTIONS, type Status } from '../../controls/types.js';
+import type { Evaluation } from '../../evaluation/types.js';
+
+const COLOURS: Record<Status, string> = {
+  pass: '\x1b[32m',
+  fail: '\x1b[31m',
+  error: '\x1b[35m',
+  not_applicable: '\x1b[90m',
+  waived: '\x1b[36m',
+};
+const LABEL: Record<Status, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  error: 'ERROR',
+  not_applicable: 'N/A',
+  waived: 'WAIVED',
+};
+const BOLD = '\x1b[1m';
+const RESET = '\x1b[0m';
+
+/** Control characters from hostile input (a container name, a file) must not drive the terminal. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point here.
+const clean = (s: string) => s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
+
+export function textReport(evaluation: Evaluation, colour: boolean): string {
+  const paint = (code: string, s: string) => (colour ? `${code}${s}${RESET}` : s);
+  const lines: string[] = [];
+  const d = evaluation.docker;
+  lines.push(
+    paint(BOLD, 'dockersec-exporter check') +
+      ` — ${clean(d.host)}: ${d.reachable ? `Docker ${clean(d.version ?? '?')} (API ${clean(d.apiVersion ?? '?')})${d.rootless ? ', rootless' : ''}` : 'Docker API unreachable'}`,
+  );
+  if (evaluation.daemonConfigPath) lines.push(`daemon.json: ${clean(evaluation.daemonConfigPath)}`);
+  for (const [name, s] of Object.entries(evaluation.sources)) {
+    if (!s.up) lines.push(paint(COLOURS.error, `source ${name} unavailable: ${clean(s.error ?? '')}`));
+  }
+  for (const [section, heading] of Object.entries(SECTIONS)) {
+    const rows = evaluation.results.filter((r) => r.section === section);
+    if (rows.length === 0) continue;
+    lines.push('', paint(BOLD, heading));
+    const idWidth = Math.max(...rows.map((r) => r.id.length));
+    for (const r of rows) {
+      const label = LABEL[r.status].padEnd(6);
+      lines.push(
+        `  ${paint(COLOURS[r.status], label)} ${(r.cis ?? '-').padEnd(5)} ${r.id.padEnd(idWidth)} ${r.severity.padEnd(8)} ${clean(r.reason)}`,
+      );
+      if (r.status === 'fail') {
+        for (const c of r.containers ?? []) {
+          lines.push(`         - ${clean(c.name)} (${clean(c.image)}): ${clean(c.reason)}`);
+        }
+        lines.push(`         fix: ${clean(r.remediation)}`);
+      }
+    }
+  }
+  const s = evaluation.summary;
+  lines.push(
+    '',
+    `${paint(COLOURS.pass, `${s.pass} passed`)}, ${paint(COLOURS.fail, `${s.fail} failed`)}, ${s.not_applicable} not applicable, ${paint(COLOURS.error, `${s.error} errors`)}, ${s.waived} waived`,
+  );
+  return `${lines.join('\n')}\n`;
+}
