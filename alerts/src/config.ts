@@ -1,0 +1,101 @@
+// The knobs an operator may want to turn without touching the rule logic, mixin-style (`_config`).
+// alerts/build.ts renders the shipped rules from `defaultConfig`; the end-to-end test renders a copy
+// with short durations, so both come from the same code.
+
+export type AlertSeverity = 'critical' | 'warning' | 'info';
+export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['critical', 'warning', 'info'];
+
+/** The exporter's own severity scale, carried by `dockersec_control_info{control_severity}`. */
+export type ControlSeverity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+export const CONTROL_SEVERITIES: readonly ControlSeverity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** Prometheus duration, e.g. `15m`, `1h30m`, `0s`. */
+export type Duration = string;
+
+export interface BundleConfig {
+  /** Label matchers that select the exporter's targets; put inside `{}` of every selector. */
+  readonly selector: string;
+  /** Where `docs/runbooks/` is published; runbook_url is `<base>/<name>.md`. */
+  readonly runbookBaseUrl: string;
+  /** Age of `dockersec_last_evaluation_timestamp_seconds` beyond which the evaluation counts as stale. */
+  readonly evaluationStaleAfter: Duration;
+  /**
+   * Which control severities page or ticket, and as what. Severities left out never alert: they are
+   * dashboard material.
+   */
+  readonly controlAlertSeverity: Readonly<Partial<Record<ControlSeverity, AlertSeverity>>>;
+  /**
+   * How long a condition must hold before it fires. Every value must outlast a daemon restart
+   * (dockerd down, controls in `error`, sources failing for a minute or two) so a restart pages nobody.
+   */
+  readonly for: Readonly<Record<AlertKind, Duration>>;
+  /**
+   * How long a firing per-control alert keeps firing after its condition stopped holding. A restart
+   * turns failing controls into `error` for a moment; without this the alert would resolve and then
+   * wait a whole `for` again, sending two notifications for nothing.
+   */
+  readonly keepFiringFor: Readonly<Record<AlertKind, Duration>>;
+}
+
+export type AlertKind =
+  | 'exporterDown'
+  | 'exporterAbsent'
+  | 'dockerApiUnreachable'
+  | 'evaluationStale'
+  | 'sourceFailing'
+  | 'controlFailing'
+  | 'daemonConfigInvalid'
+  | 'containerFinding';
+
+export const defaultConfig: BundleConfig = {
+  selector: 'job="dockersec"',
+  runbookBaseUrl: 'https://github.com/dockersec/dockersec-exporter/blob/main/docs/runbooks',
+  evaluationStaleAfter: '10m',
+  controlAlertSeverity: { critical: 'critical', high: 'warning' },
+  for: {
+    exporterDown: '10m',
+    exporterAbsent: '15m',
+    dockerApiUnreachable: '10m',
+    evaluationStale: '5m',
+    sourceFailing: '15m',
+    controlFailing: '15m',
+    daemonConfigInvalid: '5m',
+    containerFinding: '10m',
+  },
+  keepFiringFor: {
+    exporterDown: '0s',
+    exporterAbsent: '0s',
+    dockerApiUnreachable: '0s',
+    evaluationStale: '0s',
+    sourceFailing: '0s',
+    controlFailing: '5m',
+    daemonConfigInvalid: '5m',
+    containerFinding: '5m',
+  },
+};
+
+/** Returns a config with every `for` set to `forAll` and no keep_firing_for: for fast end-to-end runs. */
+export function withShortDurations(config: BundleConfig, forAll: Duration): BundleConfig {
+  const each = <T>(value: T): Record<AlertKind, T> =>
+    Object.fromEntries(Object.keys(config.for).map((k) => [k, value])) as Record<AlertKind, T>;
+  return { ...config, for: each(forAll), keepFiringFor: each('0s') };
+}
+
+const UNIT_SECONDS: Record<string, number> = {
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+  w: 604800,
+  y: 31536000,
+};
+
+/** Parses a Prometheus duration (`1h30m`, `90s`) into seconds; throws on anything else. */
+export function durationSeconds(duration: Duration): number {
+  const parts = [...duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== duration) {
+    throw new Error(`not a Prometheus duration: ${JSON.stringify(duration)}`);
+  }
+  return parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_SECONDS[p[2]!]!, 0);
+}
