@@ -185,6 +185,11 @@ function clientCertProblem(socket: TLSSocket, tls: TlsServerSettings): string | 
     case 'VerifyClientCertIfGiven':
       if (presented && !socket.authorized) return `client certificate rejected: ${socket.authorizationError}`;
       break;
+    case 'RequireAndVerifyClientCert':
+      // Node has already refused these (rejectUnauthorized); checked again so the policy lives in one place.
+      if (!presented) return 'client did not present a certificate';
+      if (!socket.authorized) return `client certificate rejected: ${socket.authorizationError}`;
+      break;
     default:
       break;
   }
@@ -294,7 +299,11 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
       }
     });
     server.on('tlsClientError', (err, socket) => {
-      logger.warn('TLS handshake failed', { err: err.message, remote: socket.remoteAddress });
+      // Node destroys sockets whose client certificate fails verification; the reason is only here.
+      const reason = socket.authorizationError
+        ? `client certificate rejected: ${socket.authorizationError}`
+        : undefined;
+      logger.warn('TLS handshake failed', { err: reason ?? err.message, remote: socket.remoteAddress });
     });
   } else {
     server = http.createServer(handler);
