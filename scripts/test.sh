@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian machine, as root: installs what the tests need (real dockerd,
+# Prometheus, Alertmanager, Chromium, openssl), builds, lints, type-checks and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need dockerd docker.io
+need busybox busybox-static
+need promtool prometheus
+need prometheus-alertmanager prometheus-alertmanager
+need amtool prometheus-alertmanager
+need iptables iptables
+need openssl openssl
+need ip iproute2
+need nsenter util-linux
+need chromium chromium
+if ((${#missing[@]} > 0)); then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run build
+npx biome check .
+npx tsc -p tsconfig.json --noEmit
+
+# Integration tests start real daemons and servers; two files at a time suits the 2-core machines.
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+node --import tsx --test --test-concurrency=2 --test-timeout=900000 "${files[@]}"
