@@ -1,0 +1,73 @@
+// Every PromQL query of the dashboard. Each selector carries `job=~"$job", instance=~"$instance"`
+// (dashboard-linter's target-job and target-instance rules), so all of them follow the variables.
+
+/** `{job=~"$job", instance=~"$instance", <extra>}` */
+export function sel(...extra: string[]): string {
+  return `{${['job=~"$job"', 'instance=~"$instance"', ...extra].join(', ')}}`;
+}
+
+const JOIN_INFO = 'on (job, instance, control)';
+
+/** Numeric codes for the state timeline; the dashboard maps them back to names and colours. */
+export const STATUS_CODES = { pass: 0, fail: 1, error: 2, waived: 3, not_applicable: 4 } as const;
+
+export const queries = {
+  failingBySeverity: (severity: string) =>
+    `sum(dockersec_control_status${sel('status="fail"')} * ${JOIN_INFO} dockersec_control_info${sel(`control_severity="${severity}"`)})`,
+
+  complianceRatio: `sum(dockersec_control_status${sel('status="pass"')})\n/\nsum(dockersec_control_status${sel('status=~"pass|fail"')})`,
+
+  hostsReporting: `sum(up${sel()})`,
+  hostsTargeted: `count(up${sel()})`,
+
+  dockerReachable: `dockersec_up${sel()}`,
+
+  /**
+   * The failing controls with their catalog entry. label_replace copies the control id into a
+   * `remediation` column that a value mapping turns into the catalog's remediation text: the text is
+   * far too long for a label, so it lives in the dashboard instead.
+   */
+  failingControls: [
+    'label_replace(',
+    `  (dockersec_control_status${sel('status="fail"')} == 1)`,
+    `  * ${JOIN_INFO} group_left (cis, title, section, control_severity)`,
+    `  dockersec_control_info${sel()},`,
+    '  "remediation", "$1", "control", "(.+)"',
+    ')',
+  ].join('\n'),
+
+  /** One series per instance and control whose value is the status code of STATUS_CODES. */
+  controlStatusCode: [
+    'max by (instance, control) (',
+    Object.entries(STATUS_CODES)
+      .map(([status, code]) => `  (dockersec_control_status${sel(`status="${status}"`)} == 1) * ${code}`)
+      .join('\n  or\n'),
+    ')',
+  ].join('\n'),
+
+  containerFindings: [
+    `dockersec_container_control_failing${sel()}`,
+    `* ${JOIN_INFO} group_left (cis, title, control_severity)`,
+    `dockersec_control_info${sel()}`,
+  ].join('\n'),
+
+  failingContainersPerControl: `sum by (control) (dockersec_control_failing_containers${sel()})`,
+
+  optionConfigured: `max by (instance, option) (dockersec_daemon_option_enabled${sel('source="config"')})`,
+  optionRunning: `max by (instance, option) (dockersec_daemon_option_enabled${sel('source="runtime"')})`,
+  /** 1 where daemon.json and the running daemon disagree: an edit waiting for a restart, or an override. */
+  optionDrift: [
+    `max by (instance, option) (dockersec_daemon_option_enabled${sel('source="config"')})`,
+    '!= bool',
+    `max by (instance, option) (dockersec_daemon_option_enabled${sel('source="runtime"')})`,
+  ].join('\n'),
+
+  engineInfo: `dockersec_engine_info${sel()}`,
+  buildInfo: `dockersec_build_info${sel()}`,
+
+  sourceUp: `dockersec_source_up${sel()}`,
+  evaluationAge: `time() - dockersec_last_evaluation_timestamp_seconds${sel()}`,
+  evaluationDuration: `dockersec_evaluation_duration_seconds${sel()}`,
+  evaluationRate: `sum by (instance) (rate(dockersec_evaluations_total${sel()}[$__rate_interval]))`,
+  apiRequestRate: `sum by (instance, endpoint) (rate(dockersec_docker_api_requests_total${sel()}[$__rate_interval]))`,
+};
