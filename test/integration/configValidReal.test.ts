@@ -161,36 +161,26 @@ interface Case {
 
 const json = (o: unknown) => JSON.stringify(o);
 
-const HARDENED = json({
-  icc: false,
-  'live-restore': true,
-  'userland-proxy': false,
-  'no-new-privileges': true,
-  'log-level': 'info',
-  'log-driver': 'json-file',
-  'log-opts': { 'max-size': '10m', 'max-file': '3' },
-  'default-ulimits': { nofile: { Name: 'nofile', Hard: 64000, Soft: 64000 } },
-  'default-shm-size': '64M',
-  'default-ipc-mode': 'private',
-  'default-cgroupns-mode': 'private',
-  'exec-opts': ['native.cgroupdriver=cgroupfs'],
-  'max-concurrent-downloads': 3,
-  'shutdown-timeout': 15,
-  dns: ['192.0.2.53'],
-  'dns-search': ['example.com'],
-  labels: ['env=test'],
-  'selinux-enabled': false,
-  experimental: false,
-  features: { buildkit: true },
-  builder: { gc: { enabled: true, defaultKeepStorage: '10GB' } },
-  'registry-mirrors': ['https://mirror.example.com'],
-  'insecure-registries': ['registry.example.com:5000'],
-});
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'daemon-json');
+const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
+const fixtureWithout = (name: string, keys: string[]) => {
+  const o = JSON.parse(fixture(name)) as Record<string, unknown>;
+  for (const k of keys) delete o[k];
+  return json(o);
+};
+// Keys the sandbox sets as flags; dockerd refuses them in the file too, whatever their value.
+const SANDBOX_FLAG_KEYS = ['data-root', 'exec-root', 'pidfile', 'bridge', 'hosts'];
 
 const CASES: readonly Case[] = [
   // dockerd comes up
   { name: 'empty object', config: '{}', refused: false },
-  { name: 'hardened configuration', config: HARDENED, iptables: true, refused: false },
+  { name: 'hardened configuration', config: fixture('hardened.json'), iptables: true, refused: false },
+  {
+    name: 'docs example minus its known-bad keys and the sandbox’s flags',
+    config: fixtureWithout('docs-linux-example-fixed-20.10.json', SANDBOX_FLAG_KEYS),
+    iptables: true,
+    refused: false,
+  },
   { name: 'top-level null', config: 'null', refused: false },
   {
     name: 'singular keys are accepted and ignored',
@@ -254,6 +244,30 @@ const CASES: readonly Case[] = [
   },
 
   // dockerd refuses
+  {
+    name: 'docs example as published',
+    config: fixture('docs-linux-full-example-20.10.json'),
+    refused: true,
+    kinds: ['unknown_key', 'flag_conflict', 'startup_conflict'],
+    log: 'containerd-plugin-namespace',
+  },
+  {
+    name: 'docs example fixed, but with empty data-root/exec-root/pidfile next to the flags',
+    config: fixture('docs-linux-example-fixed-20.10.json'),
+    iptables: true,
+    refused: true,
+    kinds: ['flag_conflict'],
+    log: 'specified both as a flag and in the configuration file',
+  },
+  {
+    name: 'blog hardening guide',
+    // userns-remap would add a dockremap user to the host's /etc/passwd if dockerd got that far.
+    config: fixtureWithout('blog-hardening-guide.json', ['userns-remap']),
+    iptables: true,
+    refused: true,
+    kinds: ['unknown_key', 'ignored_key'],
+    log: 'apparmor-enabled',
+  },
   {
     name: 'fictional keys',
     config: json({ 'apparmor-enabled': true, selinux: true, 'content-trust': true, 'default-memory': '1g' }),

@@ -56,7 +56,7 @@ export interface ConfigFinding {
 export interface ValidateDaemonConfigInput {
   /** The file text; null when the file does not exist. */
   readonly text: string | null;
-  /** Used only when there is no text (the decoded object is then all there is). */
+  /** Used only when there is no text: a non-empty object is validated as it is, otherwise the file is missing. */
   readonly parsed: Readonly<Record<string, unknown>> | null;
   readonly parseError: JsonParseError | null;
   /** dockerd's argv without argv[0]; null when unknown (the flag/file check is then skipped). */
@@ -164,7 +164,10 @@ function decode(input: ValidateDaemonConfigInput, v: Semver, explicitConfigFile:
       const e = input.parseError;
       return { root: null, findings: [syntax(`${e.message} (${at(e)})`, true)] };
     }
-    if (input.parsed) return { root: nodeOf(input.parsed) as Decoded['root'], findings: [] };
+    // A decoded object without its text (callers that only have that) is validated as it is.
+    if (input.parsed && Object.keys(input.parsed).length > 0) {
+      return { root: nodeOf(input.parsed) as Decoded['root'], findings: [] };
+    }
     // No file: dockerd uses its defaults, unless --config-file named the missing file explicitly.
     if (explicitConfigFile !== null) {
       return {
@@ -314,18 +317,31 @@ function seriesOf(tag: string): string {
   return v ? `${v[0]}.${v[1]}` : tag;
 }
 
+/** A record lookup that ignores inherited names such as "constructor" or "__proto__". */
+const own = (record: Readonly<Record<string, string>>, key: string): string | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
+
 function unknownHint(key: string, parent: string | null, release: DockerdRelease, v: Semver): string | null {
   const hints: string[] = [];
   if (parent !== null) {
-    hints.push(
-      release.keys.has(parent) || parent === 'proxies'
-        ? `inside "${parent}"`
-        : `inside "${parent}", which is not an option, so dockerd checks its children instead`,
-    );
+    const parentSpec = release.keys.get(parent);
+    const named = parentSpec?.flag
+      ? [...release.keys.values()].find((k) => k.flag === parentSpec.flag && k.effective && k.name !== parent)
+      : undefined;
+    if (parentSpec && !parentSpec.effective) {
+      hints.push(
+        `inside "${parent}": dockerd flattens objects under names it does not read and checks their children${named ? `; did you mean "${named.name}"?` : ''}`,
+      );
+    } else if (parentSpec || parent === 'proxies') hints.push(`inside "${parent}"`);
+    else hints.push(`inside "${parent}", which is not an option, so dockerd checks its children instead`);
   }
-  const fiction = FICTION_HINTS[key];
+  const fiction = own(FICTION_HINTS, key);
   if (fiction) hints.push(fiction);
+  else if (key === 'proxies')
+    hints.push('"proxies" must be an object such as {"http-proxy": "...", "no-proxy": "..."}');
   else {
+    if (release.rejectedAlthoughTagged.has(key))
+      hints.push("dockerd's Config has this field, but its unknown-key check rejects it");
     const elsewhere = otherReleasesAccepting(key);
     if (elsewhere.length > 0) {
       const first = elsewhere[0]!;
@@ -340,7 +356,7 @@ function unknownHint(key: string, parent: string | null, release: DockerdRelease
     const lower = key.toLowerCase().replace(/_/g, '-');
     const near = [...release.keys.keys()].find((k) => k !== key && k === lower);
     if (near) hints.push(`did you mean "${near}"? keys are case-sensitive and use hyphens`);
-    const long = SHORTHANDS[key];
+    const long = own(SHORTHANDS, key);
     if (long) hints.push(`"${key}" is the shorthand of --${long}; the file needs the long name`);
   }
   return hints.length === 0 ? null : `${key}: ${hints.join('; ')}`;
@@ -902,8 +918,11 @@ export function validateDaemonConfig(input: ValidateDaemonConfigInput): Validate
   const tlsverifySet = fileSetting('tlsverify') ?? flagSetting('tlsverify');
   const tlsSetting = tlsverifySet ? { value: true, origin: tlsverifySet.origin } : boolSetting('tls', false);
   if (tlsSetting.value === true) {
-    const cert = setting('tlscert');
-    const key = setting('tlskey');
+    // An empty path is Go's zero value: the merge then keeps the flag default (~/.docker/...).
+    const isSet = (s: Setting | undefined) =>
+      typeof s?.value === 'string' && s.value !== '' ? s : undefined;
+    const cert = isSet(fileSetting('tlscert')) ?? isSet(flagSetting('tlscert'));
+    const key = isSet(fileSetting('tlskey')) ?? isSet(flagSetting('tlskey'));
     if (!cert || !key) {
       const missing = [!cert ? 'tlscert' : null, !key ? 'tlskey' : null].filter(
         (k): k is string => k !== null,
@@ -928,7 +947,8 @@ export function validateDaemonConfig(input: ValidateDaemonConfigInput): Validate
       const named = spec?.flag
         ? [...release.keys.values()].find((k) => k.flag === spec.flag && k.effective && k.name !== key)
         : undefined;
-      const why = SWITCH_HINTS[key] ?? (named ? `dockerd reads "${named.name}"` : 'dockerd never reads it');
+      const why =
+        own(SWITCH_HINTS, key) ?? (named ? `dockerd reads "${named.name}"` : 'dockerd never reads it');
       ignored.push({ key, why: `${key}${where}: ${why}` });
     } else if (entry.parent === null && ['http-proxy', 'https-proxy', 'no-proxy'].includes(key)) {
       ignored.push({ key, why: `${key}: dockerd reads it only inside "proxies": {...}` });
