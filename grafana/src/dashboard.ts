@@ -59,7 +59,7 @@ const STATUS_COLORS: Record<keyof typeof STATUS_CODES, string> = {
 };
 
 function query(expr: string, legend?: string): DataqueryBuilder {
-  const q = new DataqueryBuilder().datasource(DS).expr(expr);
+  const q = new DataqueryBuilder().datasource(DS).expr(expr).refId('A');
   return legend === undefined ? q : q.legendFormat(legend);
 }
 
