@@ -15,8 +15,8 @@ export interface Runbook {
   readonly text: string;
 }
 
-/** `| \`tls\` | 2.7 | critical | … |`: the first data row of the header table. */
-const CONTROL_ROW = /^\| `([a-z0-9_]+)` \| ([0-9.]+|none) \| (critical|high|medium|low|info) \|/m;
+/** `| \`tls\` | 2.7 | critical | … |`: the first data row of the header table (cells may be padded). */
+const CONTROL_ROW = /^\|\s*`([a-z0-9_]+)`\s*\|\s*([0-9.]+|none)\s*\|\s*(critical|high|medium|low|info)\s*\|/m;
 
 export function parseRunbook(name: string, text: string): Runbook {
   const title = /^# (.+)$/m.exec(text)?.[1];

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { RULE_FILE as BUILD_OUTPUT } from '../../alerts/build.js';
 import { renderRuleFile, ruleFile } from '../../alerts/src/bundle.js';
 import {
   ALERT_SEVERITIES,
@@ -40,6 +41,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('alerts/dockersec.rules.yml', () => {
   test('is exactly what `npx tsx alerts/build.ts` generates', () => {
+    assert.equal(BUILD_OUTPUT, RULE_FILE);
     assert.equal(
       readFileSync(RULE_FILE, 'utf8'),
       renderRuleFile(defaultConfig),
