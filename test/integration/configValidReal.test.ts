@@ -152,6 +152,8 @@ interface Case {
   readonly iptables?: boolean;
   /** The file sets `hosts` itself, so no -H flag. */
   readonly ownHosts?: boolean;
+  /** The file sets the data root itself, so no --data-root flag. */
+  readonly noDataRoot?: boolean;
   readonly refused: boolean;
   /** Finding kinds that must be present. */
   readonly kinds?: readonly ConfigFindingKind[];
@@ -242,6 +244,23 @@ const CASES: readonly Case[] = [
     config: json({ runtimes: { 'io.containerd.runc.v2': { path: '/usr/sbin/runc' } } }),
     refused: false,
   },
+  {
+    name: 'values only later releases check',
+    config: json({
+      'exec-opts': ['foo'],
+      labels: ['=1'],
+      dns: [' 192.0.2.53 '],
+      'network-diagnostic-port': 70000,
+    }),
+    refused: false,
+  },
+  {
+    name: 'empty proxies object before 23.0',
+    config: json({ proxies: {} }),
+    refused: false,
+    kinds: ['ignored_key'],
+  },
+  { name: 'null values', config: json({ debug: null, tls: null, ip: null, labels: null }), refused: false },
 
   // dockerd refuses
   {
@@ -571,6 +590,49 @@ const CASES: readonly Case[] = [
     kinds: ['invalid_value'],
     log: 'invalid base pool',
   },
+  {
+    name: 'features with a string',
+    config: json({ features: { buildkit: 'yes' } }),
+    refused: true,
+    kinds: ['wrong_type'],
+    log: 'features',
+  },
+  {
+    name: 'builder gc with a string',
+    config: json({ builder: { gc: { enabled: 'yes' } } }),
+    refused: true,
+    kinds: ['wrong_type'],
+    log: 'Enabled',
+  },
+  {
+    name: 'ulimit as a string',
+    config: json({ 'default-ulimits': { nofile: '64000' } }),
+    refused: true,
+    kinds: ['wrong_type'],
+    log: 'Ulimit',
+  },
+  {
+    name: 'exec-opts as a string',
+    config: json({ 'exec-opts': 'native.cgroupdriver=systemd' }),
+    refused: true,
+    kinds: ['wrong_type'],
+    log: 'exec-opts',
+  },
+  {
+    name: 'default-shm-size null',
+    config: json({ 'default-shm-size': null }),
+    refused: true,
+    kinds: ['wrong_type'],
+    log: 'invalid size',
+  },
+  {
+    name: 'graph together with data-root',
+    config: json({ graph: '@DIR@/g', 'data-root': '@DIR@/d' }),
+    noDataRoot: true,
+    refused: true,
+    kinds: ['invalid_value'],
+    log: 'cannot specify both',
+  },
 ];
 
 const skip = skipReason();
@@ -593,8 +655,7 @@ describe('config_valid agrees with the real dockerd', { skip: skip ?? false, con
         writeFileSync(configPath, text);
         const args = [
           `--config-file=${configPath}`,
-          '--data-root',
-          join(dir, 'root'),
+          ...(c.noDataRoot ? [] : ['--data-root', join(dir, 'root')]),
           '--exec-root',
           join(dir, 'exec'),
           '--pidfile',
