@@ -130,6 +130,33 @@ describe('config_valid control', () => {
   });
 });
 
+describe('every finding names its keys', () => {
+  test('in its keys and in its message', () => {
+    const samples: [Record<string, unknown> | string, string][] = [
+      [fixture('docs-linux-full-example-20.10.json'), '20.10.24'],
+      [fixture('blog-hardening-guide.json'), '25.0.5'],
+      [
+        {
+          'default-shm-size': 1,
+          ip: 'x',
+          'log-level': 'loud',
+          'cgroup-parent': 'x',
+          'exec-opts': ['native.cgroupdriver=systemd'],
+        },
+        '20.10.24',
+      ],
+      ['{"debug": true, "debug": false, "foo": {"icc": false}}', '24.0.9'],
+    ];
+    for (const [config, version] of samples) {
+      for (const f of validate(config, version, [...STOCK_ARGS, '--iptables=false'])) {
+        assert.ok(f.keys.length > 0, `no keys: ${f.message}`);
+        for (const key of f.keys)
+          assert.ok(f.message.includes(key), `${f.kind} message lacks ${key}: ${f.message}`);
+      }
+    }
+  });
+});
+
 describe('syntax', () => {
   test('refused, with Go’s message, the position and the key being read', () => {
     const f = only(validate('{\n  "debug": true,\n}\n'), 'syntax');
@@ -297,18 +324,18 @@ describe('wrong value types', () => {
   test('default-shm-size must be a string with a size', () => {
     assert.equal(
       only(validate({ 'default-shm-size': 67108864 }), 'wrong_type').message,
-      'invalid size: "67108864"',
+      'default-shm-size: invalid size: "67108864"',
     );
     assert.equal(
       only(validate({ 'default-shm-size': '64MX' }), 'wrong_type').message,
-      "invalid size: '64MX'",
+      "default-shm-size: invalid size: '64MX'",
     );
     assert.deepEqual(kinds(validate({ 'default-shm-size': null })), ['wrong_type']);
     assert.deepEqual(validate({ 'default-shm-size': '64M' }), []);
     assert.deepEqual(validate({ 'default-shm-size': '1.5 GiB' }), []);
   });
   test('IP fields parse their text', () => {
-    assert.equal(only(validate({ ip: 'notip' }), 'wrong_type').message, 'invalid IP address: notip');
+    assert.equal(only(validate({ ip: 'notip' }), 'wrong_type').message, 'ip: invalid IP address: notip');
     assert.deepEqual(validate({ ip: '127.0.0.1', 'default-gateway': '' }), []);
   });
   test('nested types: ulimits, runtimes, builder, features, address pools', () => {
@@ -446,7 +473,7 @@ describe('start-up conflicts', () => {
 
 describe('invalid values', () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['log-level', { 'log-level': 'verbose' }, /^unable to parse logging level: verbose$/],
+    ['log-level', { 'log-level': 'verbose' }, /^log-level: unable to parse logging level: verbose$/],
     ['dns', { dns: ['dns.example.com'] }, /is not an ip address/],
     ['dns-search', { 'dns-search': ['-bad-'] }, /is not a valid domain/],
     ['labels', { labels: ['nolabel'] }, /bad attribute format/],
@@ -560,7 +587,7 @@ describe('releases: the same file, different verdicts', () => {
     assert.deepEqual(validate({ 'log-format': 'json' }, '25.0.5'), []);
     assert.equal(
       only(validate({ 'log-format': 'xml' }, '25.0.5'), 'invalid_value').message,
-      'invalid log format: xml',
+      'log-format: invalid log format: xml',
     );
   });
   test('seccomp-profile "unconfined": a missing file for 20.10, a special value from 23.0', () => {
@@ -618,7 +645,7 @@ describe('releases: the same file, different verdicts', () => {
     assert.deepEqual(validate({ 'log-level': 'warning' }, '24.0.9'), []);
     assert.equal(
       only(validate({ 'log-level': 'warning' }, '25.0.5'), 'invalid_value').message,
-      'invalid logging level: warning',
+      'log-level: invalid logging level: warning',
     );
   });
 });

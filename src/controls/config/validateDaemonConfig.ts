@@ -15,7 +15,7 @@ import { valueFindings } from './checks/valueChecks.js';
 import { wrongTypeFindings } from './checks/wrongTypes.js';
 import { ConfigView } from './configView.js';
 import { type DecodeInput, decodeForRelease } from './decodeForRelease.js';
-import type { ConfigFinding } from './findings.js';
+import { type ConfigFinding, namingItsKeys } from './findings.js';
 
 export type { ConfigFinding, ConfigFindingKind } from './findings.js';
 
@@ -48,7 +48,7 @@ export function validateDaemonConfig(input: ValidateDaemonConfigInput): Validate
   const explicitConfigFile = occurrences?.get('config-file')?.at(-1)?.value ?? null;
 
   const decoded = decodeForRelease(input, version, explicitConfigFile);
-  if (!decoded.root) return { findings: decoded.findings, releaseNote: note };
+  if (!decoded.root) return { findings: decoded.findings.map(namingItsKeys), releaseNote: note };
 
   const view = new ConfigView(release, version, decoded.root, occurrences);
   const findings = [
@@ -62,5 +62,5 @@ export function validateDaemonConfig(input: ValidateDaemonConfigInput): Validate
     ...startupFindings(view),
     ...ignoredKeyFindings(view),
   ];
-  return { findings, releaseNote: note };
+  return { findings: findings.map(namingItsKeys), releaseNote: note };
 }
