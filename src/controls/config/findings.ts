@@ -30,11 +30,11 @@ export function finding(
   return { kind, keys: [...new Set(keys)], message, refused };
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** dockerd's own wording does not always name the key ("invalid size: ..."): then the keys lead the message. */
 export function namingItsKeys(f: ConfigFinding): ConfigFinding {
-  const named = (key: string) => new RegExp(`(^|[^\\w-])${escape(key)}([^\\w-]|$)`).test(f.message);
+  const named = (key: string) => new RegExp(`(^|[^\\w-])${escapeRegExp(key)}([^\\w-]|$)`).test(f.message);
   if (f.keys.every(named)) return f;
   return { ...f, message: `${f.keys.join(', ')}: ${f.message}` };
 }
