@@ -7,7 +7,7 @@ import type { BuildInfo } from '../outputs/buildInfo.js';
 import { createApp } from '../outputs/http/app.js';
 import { listen } from '../outputs/http/listen.js';
 import { renderEvaluation } from '../outputs/metrics/evaluationMetrics.js';
-import { exporterRegistry } from '../outputs/metrics/exporterMetrics.js';
+import { exporterRegistry, WebConfigReloads } from '../outputs/metrics/exporterMetrics.js';
 import type { ServeOptions } from './flags.js';
 import { wire } from './wiring.js';
 
@@ -50,11 +50,12 @@ export async function startExporter(
       (e: Error) => logger.error('rendering metrics failed', { err: e.message }),
     );
   });
+  const webConfig = opts.webConfigFile ? new WebConfigReloads() : undefined;
   const app = createApp({
     telemetryPath: opts.telemetryPath,
     build,
     current: () => current,
-    exporterRegistry: exporterRegistry({ monitor, requests, processMetrics: opts.processMetrics }),
+    exporterRegistry: exporterRegistry({ monitor, requests, processMetrics: opts.processMetrics, webConfig }),
   });
   const server = await listen(app, {
     listenAddress: opts.listenAddress,

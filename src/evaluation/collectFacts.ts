@@ -2,7 +2,7 @@
 import { resolve as resolvePath } from 'node:path';
 import type { Facts } from '../facts/types.js';
 import { type Fact, factError, factOk } from '../facts/types.js';
-import { readDaemonConfig, resolveConfigPath } from '../sources/daemonConfigFile.js';
+import { type ConfigPath, readDaemonConfig, resolveConfigPath } from '../sources/daemonConfigFile.js';
 import type { DockerApiClient } from '../sources/dockerApi/client.js';
 import type { DockerEndpoint } from '../sources/dockerApi/endpoint.js';
 import { findDockerd } from '../sources/dockerdProcess.js';
@@ -33,6 +33,8 @@ async function guarded<T>(name: string, run: () => Promise<Fact<T>>): Promise<Fa
 export class FactCollector {
   private last: Facts | null = null;
   private hostIdentity: Fact<HostIdentity> | null = null;
+  /** The config path learned from the running dockerd, kept while the daemon is down or restarting. */
+  private learnedPath: ConfigPath | null = null;
 
   constructor(private readonly deps: CollectorDeps) {}
 
@@ -53,12 +55,14 @@ export class FactCollector {
         : Promise.resolve(this.hostIdentity),
     ]);
     this.hostIdentity = host;
-    const where = resolveConfigPath({
+    let where = resolveConfigPath({
       flag: this.deps.configFile,
       dockerd: dockerd.ok ? dockerd.value : null,
       socketPath,
       homes: host.ok ? host.value.homes : {},
     });
+    if (dockerd.ok && where.origin !== 'flag') this.learnedPath = where;
+    else if (!dockerd.ok && this.learnedPath && where.origin !== 'flag') where = this.learnedPath;
     const [daemonConfig, files] = await Promise.all([
       guarded('daemon_config', () => readDaemonConfig(paths, where)),
       guarded('file_stats', () => collectFileStats(paths, socketPath, where.path)),

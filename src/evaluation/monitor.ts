@@ -55,12 +55,21 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   private lastStat = '';
   private eventsConnected = false;
 
+  private readonly firstConnect: Promise<void>;
+
   constructor(private readonly opts: MonitorOptions) {
     super();
+    let connected: () => void = () => {};
+    this.firstConnect = new Promise<void>((r) => {
+      connected = r;
+    });
+    void this.followEvents(connected);
   }
 
   /** The first evaluation is complete when this resolves. */
   async start(): Promise<Evaluation> {
+    // Subscribe before the first evaluation so no event falls between it and the stream; waits at most 2 s.
+    await Promise.race([this.firstConnect, new Promise((r) => setTimeout(r, 2_000).unref())]);
     await this.runNow('startup');
     const first = this.latest!;
     this.watcher = new ConfigWatcher(
@@ -76,7 +85,6 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     this.timers.push(setInterval(() => this.trigger('resync'), this.opts.resyncIntervalMs));
     this.timers.push(setInterval(() => void this.pollStats(), this.opts.statPollIntervalMs));
     for (const t of this.timers) t.unref();
-    void this.followEvents();
     return first;
   }
 
@@ -167,8 +175,9 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     }
   }
 
-  private async followEvents(): Promise<void> {
+  private async followEvents(firstAttemptDone: () => void): Promise<void> {
     let backoff = 250;
+    let first = true;
     while (!this.stopped) {
       const ended = new Promise<Error | null>((resolve) => {
         this.opts.api
@@ -182,13 +191,18 @@ export class Monitor extends EventEmitter<MonitorEvents> {
               this.stopEvents = stop;
               this.eventsConnected = true;
               backoff = 250;
-              // Events missed while disconnected are gone: resync what the API says now.
-              this.trigger('reconnect');
+              // Events missed while disconnected are gone: resync what the API says now (the startup
+              // evaluation does that for the first connection).
+              if (!first) this.trigger('reconnect');
+              first = false;
+              firstAttemptDone();
             },
             (err: Error) => resolve(err),
           );
       });
       const err = await ended;
+      first = false;
+      firstAttemptDone();
       this.eventsConnected = false;
       this.stopEvents = null;
       if (this.stopped) break;

@@ -297,6 +297,9 @@ function planLaunch(
     }
   }
 
+  // The caller's flags go after ours; no flag above is added when the caller sets its key.
+  argv.push(...args);
+
   const iccOff = cfg?.icc === false || boolFlag(args, 'icc') === false;
   if (!opts.bridge) {
     // A bridge IP without a bridge is a contradiction dockerd rejects, so a config with `bip` gets a bridge.

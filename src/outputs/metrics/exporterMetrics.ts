@@ -3,13 +3,34 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Monitor } from '../../evaluation/monitor.js';
 import type { RequestLog } from '../../sources/dockerApi/requestLog.js';
 
+/** Outcome of the last --web.config.file (re)load, as exporter-toolkit based exporters report it. */
+export class WebConfigReloads {
+  successful = true;
+  timestampSeconds = Date.now() / 1000;
+  record(ok: boolean): void {
+    this.successful = ok;
+    if (ok) this.timestampSeconds = Date.now() / 1000;
+  }
+}
+
 export function exporterRegistry(opts: {
   monitor: Monitor;
   requests: RequestLog;
   processMetrics: boolean;
+  webConfig?: WebConfigReloads;
 }): Registry {
   const registry = new Registry();
-  if (opts.processMetrics) collectDefaultMetrics({ register: registry });
+  if (opts.processMetrics) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges *_total, which promtool rejects; the process_* metrics cover the same ground.
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
+      registry.removeSingleMetric(name);
+    }
+  }
   const { monitor, requests } = opts;
   new Counter({
     name: 'dockersec_evaluations_total',
@@ -50,5 +71,24 @@ export function exporterRegistry(opts: {
       this.set(monitor.dockerEventsConnected ? 1 : 0);
     },
   });
+  const web = opts.webConfig;
+  if (web) {
+    new Gauge({
+      name: 'dockersec_web_config_last_reload_successful',
+      help: 'Whether the last reload of --web.config.file succeeded (the previous configuration stays in force otherwise).',
+      registers: [registry],
+      collect() {
+        this.set(web.successful ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'dockersec_web_config_last_reload_success_timestamp_seconds',
+      help: 'Unix time of the last successful load of --web.config.file.',
+      registers: [registry],
+      collect() {
+        this.set(web.timestampSeconds);
+      },
+    });
+  }
   return registry;
 }
