@@ -32,10 +32,35 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 
 async function leaf(dir: string, name: string, ext: string, days: number, subject: string): Promise<void> {
   await writeFile(join(dir, `${name}.ext`), ext);
-  await openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', subject]);
   await openssl(dir, [
-    'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial',
-    '-days', String(days), '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.pem`,
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    `${name}-key.pem`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    subject,
+  ]);
+  await openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca-key.pem',
+    '-CAcreateserial',
+    '-days',
+    String(days),
+    '-sha256',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.pem`,
   ]);
 }
 
@@ -44,8 +69,20 @@ export async function makePki(opts: PkiOptions = {}): Promise<Pki> {
   const days = opts.days ?? 30;
   const names = opts.serverNames ?? ['127.0.0.1', 'localhost'];
   await openssl(dir, [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem',
-    '-days', String(opts.caDays ?? days), '-subj', '/CN=dockersec test CA', '-sha256',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+    '-days',
+    String(opts.caDays ?? days),
+    '-subj',
+    '/CN=dockersec test CA',
+    '-sha256',
   ]);
   const san = names.map((n) => (/^[\d.:]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
   await leaf(dir, 'server', `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`, days, '/CN=dockerd');

@@ -25,7 +25,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const [cmd, ...pre] = cliCommand();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd!, [...pre, ...args], {
@@ -64,7 +67,9 @@ export interface CheckReport {
   controls: CheckControl[];
 }
 
-export async function checkJson(args: string[]): Promise<{ code: number; report: CheckReport; stderr: string }> {
+export async function checkJson(
+  args: string[],
+): Promise<{ code: number; report: CheckReport; stderr: string }> {
   const r = await runCli(['check', '--format', 'json', ...args]);
   try {
     return { code: r.code, report: JSON.parse(r.stdout) as CheckReport, stderr: r.stderr };
@@ -87,7 +92,9 @@ export interface TestExporter {
 }
 
 export async function startTestExporter(args: string[]): Promise<TestExporter> {
-  const parsed = parseArgs(['--web.listen-address=127.0.0.1:0', '--docker.resync-interval=5m', ...args], { DOCKER_HOST: '' });
+  const parsed = parseArgs(['--web.listen-address=127.0.0.1:0', '--docker.resync-interval=5m', ...args], {
+    DOCKER_HOST: '',
+  });
   if (parsed.command !== 'serve') throw new Error('expected serve options');
   const exporter = await startExporter(parsed as ServeOptions, loadBuildInfo(), silentLogger);
   const url = `http://127.0.0.1:${exporter.address.port}`;
@@ -112,11 +119,15 @@ export class Metrics {
   /** The value of the one series of `name` whose labels include all of `labels`. */
   get(name: string, labels: Record<string, string> = {}): number | undefined {
     const matches = this.all(name, labels);
-    if (matches.length > 1) throw new Error(`${matches.length} series of ${name} match ${JSON.stringify(labels)}`);
+    if (matches.length > 1)
+      throw new Error(`${matches.length} series of ${name} match ${JSON.stringify(labels)}`);
     return matches[0]?.value;
   }
 
-  all(name: string, labels: Record<string, string> = {}): { labels: Record<string, string>; value: number }[] {
+  all(
+    name: string,
+    labels: Record<string, string> = {},
+  ): { labels: Record<string, string>; value: number }[] {
     const out: { labels: Record<string, string>; value: number }[] = [];
     for (const [key, value] of this.series) {
       const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?$/.exec(key);
@@ -169,5 +180,7 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
+  );
 }
