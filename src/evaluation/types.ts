@@ -1,5 +1,5 @@
 import type { ControlResult, Status } from '../controls/types.js';
-import type { SourceName } from '../facts/types.js';
+import type { DockerEngineVersion, SourceName } from '../facts/types.js';
 
 export interface SourceStatus {
   readonly up: boolean;
@@ -12,13 +12,11 @@ export interface DaemonOption {
   readonly enabled: boolean;
 }
 
-export interface EngineSummary {
-  readonly version: string;
-  readonly apiVersion: string;
-  readonly minApiVersion: string | null;
-  readonly os: string;
-  readonly arch: string;
-  readonly kernelVersion: string;
+export interface EngineSummary
+  extends Pick<
+    DockerEngineVersion,
+    'version' | 'apiVersion' | 'minApiVersion' | 'os' | 'arch' | 'kernelVersion'
+  > {
   readonly storageDriver: string;
   readonly loggingDriver: string;
   readonly cgroupDriver: string;

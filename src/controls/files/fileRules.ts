@@ -32,6 +32,17 @@ function locate(
   return file;
 }
 
+/** The catalog fields every file control shares. */
+const header = (base: FileControlBase, requires: ControlDefinition['requires']) => ({
+  id: base.id,
+  cis: base.cis,
+  section: 'daemon_files' as const,
+  title: base.title,
+  severity: base.severity,
+  remediation: base.remediation,
+  requires: base.requires ?? requires,
+});
+
 const nameOf = (table: Readonly<Record<number, string>>, id: number) => table[id] ?? String(id);
 
 /** The daemon's own uid when it runs rootless: its files belong to that user, not root. */
@@ -49,13 +60,7 @@ export function ownershipControl(
   base: FileControlBase & { readonly rule: OwnershipRule },
 ): ControlDefinition {
   return {
-    id: base.id,
-    cis: base.cis,
-    section: 'daemon_files',
-    title: base.title,
-    severity: base.severity,
-    remediation: base.remediation,
-    requires: base.requires ?? ['file_stats', 'host'],
+    ...header(base, ['file_stats', 'host']),
     evaluate(ctx) {
       const located = locate(base, ctx);
       if ('verdict' in located) return located.verdict;
@@ -80,13 +85,7 @@ export function ownershipControl(
 
 export function permissionsControl(base: FileControlBase & { readonly maxMode: number }): ControlDefinition {
   return {
-    id: base.id,
-    cis: base.cis,
-    section: 'daemon_files',
-    title: base.title,
-    severity: base.severity,
-    remediation: base.remediation,
-    requires: base.requires ?? ['file_stats'],
+    ...header(base, ['file_stats']),
     evaluate(ctx) {
       const located = locate(base, ctx);
       if ('verdict' in located) return located.verdict;
