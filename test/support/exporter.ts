@@ -9,6 +9,8 @@ import { type RunningExporter, startExporter } from '../../src/cli/serve.js';
 import { silentLogger } from '../../src/log.js';
 import { loadBuildInfo } from '../../src/outputs/buildInfo.js';
 
+export { waitFor } from './wait.js';
+
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST_CLI = join(ROOT, 'dist', 'cli.js');
 
@@ -161,26 +163,4 @@ export function parseMetrics(text: string): Metrics {
     series.set(line.slice(0, idx), Number(line.slice(idx + 1)));
   }
   return new Metrics(text, series);
-}
-
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-  intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
-  );
 }

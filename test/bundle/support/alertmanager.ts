@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ALERTMANAGER_EXAMPLE } from './paths.js';
-import { type Daemon, freePort, startDaemon, waitReady } from './processes.js';
+import { type Daemon, startLoopbackServer } from './processes.js';
 
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
 
@@ -45,25 +45,13 @@ export interface RunningAlertmanager {
 export async function startAlertmanager(configText: string): Promise<RunningAlertmanager> {
   const dir = mkdtempSync(join(tmpdir(), 'dockersec-am-'));
   writeFileSync(join(dir, 'alertmanager.yml'), configText);
-  const port = await freePort();
-  const daemon = startDaemon('alertmanager', ALERTMANAGER_BIN, [
+  const { url, daemon, stop } = await startLoopbackServer('alertmanager', ALERTMANAGER_BIN, dir, (port) => [
     `--config.file=${join(dir, 'alertmanager.yml')}`,
     `--storage.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     // An empty address turns clustering off; otherwise it binds 0.0.0.0:9094.
     '--cluster.listen-address=',
   ]);
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitReady(daemon, `${url}/-/ready`);
-  } catch (e) {
-    await stop();
-    throw e;
-  }
   return { url, daemon, stop };
 }
 

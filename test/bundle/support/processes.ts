@@ -1,40 +1,11 @@
 // Starting and stopping the real daemons the bundle tests talk to, on loopback only.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { rmSync } from 'node:fs';
+import { getFreePort } from '../../support/ports.js';
+import { waitFor } from '../../support/wait.js';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls `probe` until it returns a value other than undefined; the last error goes into the timeout message. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+export { getFreePort as freePort } from '../../support/ports.js';
+export { sleep, waitFor } from '../../support/wait.js';
 
 export interface Daemon {
   readonly name: string;
@@ -78,4 +49,33 @@ export async function waitReady(daemon: Daemon, url: string, timeoutMs = 30_000)
     },
     timeoutMs,
   );
+}
+
+export interface LoopbackServer {
+  readonly url: string;
+  readonly daemon: Daemon;
+  stop(): Promise<void>;
+}
+
+/** Starts a server binary on a free loopback port, waits for its /-/ready, and removes `dir` when stopped. */
+export async function startLoopbackServer(
+  name: string,
+  bin: string,
+  dir: string,
+  args: (port: number) => readonly string[],
+): Promise<LoopbackServer> {
+  const port = await getFreePort();
+  const daemon = startDaemon(name, bin, args(port));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await daemon.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(daemon, `${url}/-/ready`);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url, daemon, stop };
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { type Daemon, freePort, startDaemon, waitReady } from './processes.js';
+import { type Daemon, startLoopbackServer } from './processes.js';
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
 
@@ -45,25 +45,13 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
       scrape_configs: [{ job_name: opts.job, static_configs: [{ targets: opts.targets }] }],
     }),
   );
-  const port = await freePort();
-  const daemon = startDaemon('prometheus', PROMETHEUS_BIN, [
+  const { url, daemon, stop } = await startLoopbackServer('prometheus', PROMETHEUS_BIN, dir, (port) => [
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     // New alerts go out at once anyway; this only speeds up re-sends of firing ones.
     '--rules.alert.resend-delay=1s',
   ]);
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitReady(daemon, `${url}/-/ready`);
-  } catch (e) {
-    await stop();
-    throw e;
-  }
   const get = async (path: string, params: Record<string, string>): Promise<PromResult> => {
     const r = await fetch(`${url}${path}?${new URLSearchParams(params)}`);
     return (await r.json()) as PromResult;
