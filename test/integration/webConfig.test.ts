@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
 import express from 'express';
 import { checkWebConfig, type Listening, type ListenOptions, listen } from '../../src/outputs/http/listen.js';
+import { type CertFiles, selfSignedCert, signedCert } from '../support/certs.js';
 
 const run = promisify(execFile);
 const FIXTURES = fileURLToPath(new URL('../fixtures/web-config/', import.meta.url));
@@ -25,104 +26,29 @@ const ALICE_HASH = '$2y$12$1DpfPeqF9HzHJt.EWswy1exHluGfbhnn3yXhR7Xes6m3WJqFg0Wby
 let dir: string;
 const pem: Record<string, string> = {};
 
-async function openssl(...args: string[]): Promise<void> {
-  await run('openssl', args, { cwd: dir });
-}
-
-/** An EC P-256 key and a certificate signed by ca (or self-signed when ca is undefined). */
-async function makeCert(name: string, subject: string, ext: string, ca?: string): Promise<void> {
-  if (!ca) {
-    await openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-    );
-    return;
-  }
-  await writeFile(join(dir, `${name}.ext`), `${ext}\n`);
-  await openssl(
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    subject,
-  );
-  await openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.crt`,
-    '-CAkey',
-    `${ca}.key`,
-    '-set_serial',
-    String(Date.now() + Math.floor(Math.random() * 1e6)),
-    '-days',
-    '1',
-    '-out',
-    `${name}.crt`,
-    '-extfile',
-    `${name}.ext`,
-  );
-}
-
-async function selfSigned(name: string, subject: string, ext: string[]): Promise<void> {
-  await openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '1',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.crt`,
-    '-subj',
-    subject,
-    ...ext.flatMap((e) => ['-addext', e]),
-  );
-}
+const cert = (name: string, subject: string, ext: string, ca: CertFiles) =>
+  signedCert(dir, name, { subject, ext, ca, days: 1, keyType: 'ec' });
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dockersec-webconfig-'));
-  await selfSigned('ca', '/CN=dockersec test CA', [
-    'basicConstraints=critical,CA:TRUE',
-    'keyUsage=critical,keyCertSign',
-  ]);
+  const ca = await selfSignedCert(dir, 'ca', {
+    subject: '/CN=dockersec test CA',
+    days: 1,
+    keyType: 'ec',
+    ext: ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign'],
+  });
   const server = 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth';
   await Promise.all([
-    makeCert('server', '/CN=localhost', server, 'ca'),
-    makeCert('server2', '/CN=localhost rotated', server, 'ca'),
-    makeCert(
-      'client',
-      '/CN=prometheus',
-      'subjectAltName=DNS:client.example\nextendedKeyUsage=clientAuth',
-      'ca',
-    ),
+    cert('server', '/CN=localhost', server, ca),
+    cert('server2', '/CN=localhost rotated', server, ca),
+    cert('client', '/CN=prometheus', 'subjectAltName=DNS:client.example\nextendedKeyUsage=clientAuth', ca),
     // Same SAN as the good client, but not issued by the CA.
-    selfSigned('rogue', '/CN=prometheus', [
-      'subjectAltName=DNS:client.example',
-      'extendedKeyUsage=clientAuth',
-    ]),
+    selfSignedCert(dir, 'rogue', {
+      subject: '/CN=prometheus',
+      days: 1,
+      keyType: 'ec',
+      ext: ['subjectAltName=DNS:client.example', 'extendedKeyUsage=clientAuth'],
+    }),
   ]);
   for (const n of ['ca', 'server', 'server2', 'client', 'rogue']) {
     pem[`${n}.crt`] = await readFile(join(dir, `${n}.crt`), 'utf8');

@@ -1,5 +1,5 @@
-// A throwaway PKI made with the real openssl: a CA, a server certificate for 127.0.0.1/localhost and a client
-// certificate, for mTLS daemons and TLS listeners in tests.
+// Certificates made with the real openssl: self-signed and CA-signed leaves, and a ready PKI (CA, a server
+// certificate for 127.0.0.1/localhost, a client certificate) for mTLS daemons and TLS listeners in tests.
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,95 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
+
+export type KeyType = 'rsa' | 'ec';
+
+export interface CertFiles {
+  readonly cert: string;
+  readonly key: string;
+}
+
+interface CertOptions {
+  readonly subject: string;
+  readonly days?: number;
+  readonly keyType?: KeyType;
+}
+
+const keyArgs = (t: KeyType = 'rsa') =>
+  t === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
+
+async function openssl(dir: string, args: string[]): Promise<void> {
+  await exec('openssl', args, { cwd: dir });
+}
+
+/** NAME.crt and NAME.key in `dir`, self-signed; `ext` are -addext values (e.g. CA constraints). */
+export async function selfSignedCert(
+  dir: string,
+  name: string,
+  opts: CertOptions & { readonly ext?: readonly string[] },
+): Promise<CertFiles> {
+  await openssl(dir, [
+    'req',
+    '-x509',
+    ...keyArgs(opts.keyType),
+    '-nodes',
+    '-days',
+    String(opts.days ?? 30),
+    '-sha256',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+    '-subj',
+    opts.subject,
+    ...(opts.ext ?? []).flatMap((e) => ['-addext', e]),
+  ]);
+  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+}
+
+/** NAME.crt and NAME.key in `dir`, signed by `ca`; `ext` is the extension file's text (SANs, key usage). */
+export async function signedCert(
+  dir: string,
+  name: string,
+  opts: CertOptions & { readonly ca: CertFiles; readonly ext: string },
+): Promise<CertFiles> {
+  await writeFile(join(dir, `${name}.ext`), `${opts.ext}\n`);
+  await openssl(dir, [
+    'req',
+    '-new',
+    ...keyArgs(opts.keyType),
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    opts.subject,
+  ]);
+  await openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    opts.ca.cert,
+    '-CAkey',
+    opts.ca.key,
+    // Unique serials: a client that saw an earlier certificate of the same CA must not confuse the two.
+    '-set_serial',
+    String(Date.now() * 1000 + Math.floor(Math.random() * 1000)),
+    '-days',
+    String(opts.days ?? 30),
+    '-sha256',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.crt`,
+  ]);
+  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+}
+
+export const CA_EXTENSIONS = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
 
 export interface Pki {
   readonly dir: string;
@@ -26,74 +115,37 @@ export interface PkiOptions {
   readonly dir?: string;
 }
 
-async function openssl(dir: string, args: string[]): Promise<void> {
-  await exec('openssl', args, { cwd: dir });
-}
-
-async function leaf(dir: string, name: string, ext: string, days: number, subject: string): Promise<void> {
-  await writeFile(join(dir, `${name}.ext`), ext);
-  await openssl(dir, [
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    `${name}-key.pem`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    subject,
-  ]);
-  await openssl(dir, [
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca-key.pem',
-    '-CAcreateserial',
-    '-days',
-    String(days),
-    '-sha256',
-    '-extfile',
-    `${name}.ext`,
-    '-out',
-    `${name}.pem`,
-  ]);
-}
-
 export async function makePki(opts: PkiOptions = {}): Promise<Pki> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'dockersec-pki-')));
   const days = opts.days ?? 30;
   const names = opts.serverNames ?? ['127.0.0.1', 'localhost'];
-  await openssl(dir, [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca-key.pem',
-    '-out',
-    'ca.pem',
-    '-days',
-    String(opts.caDays ?? days),
-    '-subj',
-    '/CN=dockersec test CA',
-    '-sha256',
-  ]);
+  const ca = await selfSignedCert(dir, 'ca', {
+    subject: '/CN=dockersec test CA',
+    days: opts.caDays ?? days,
+    ext: CA_EXTENSIONS,
+  });
   const san = names.map((n) => (/^[\d.:]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
-  await leaf(dir, 'server', `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`, days, '/CN=dockerd');
-  await leaf(dir, 'client', 'extendedKeyUsage=clientAuth\n', days, '/CN=dockersec-exporter');
+  const [server, client] = await Promise.all([
+    signedCert(dir, 'server', {
+      subject: '/CN=dockerd',
+      days,
+      ca,
+      ext: `subjectAltName=${san}\nextendedKeyUsage=serverAuth`,
+    }),
+    signedCert(dir, 'client', {
+      subject: '/CN=dockersec-exporter',
+      days,
+      ca,
+      ext: 'extendedKeyUsage=clientAuth',
+    }),
+  ]);
   return {
     dir,
-    caCert: join(dir, 'ca.pem'),
-    caKey: join(dir, 'ca-key.pem'),
-    serverCert: join(dir, 'server.pem'),
-    serverKey: join(dir, 'server-key.pem'),
-    clientCert: join(dir, 'client.pem'),
-    clientKey: join(dir, 'client-key.pem'),
+    caCert: ca.cert,
+    caKey: ca.key,
+    serverCert: server.cert,
+    serverKey: server.key,
+    clientCert: client.cert,
+    clientKey: client.key,
   };
 }
