@@ -4,7 +4,12 @@ import { chmod, mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { dockerdUnavailableReason, type SandboxDaemon, startDaemon } from '../support/dockerd.js';
+import {
+  createDaemon,
+  dockerdUnavailableReason,
+  type SandboxDaemon,
+  startDaemon,
+} from '../support/dockerd.js';
 import { startTestExporter, type TestExporter, waitFor } from '../support/exporter.js';
 
 const skip = dockerdUnavailableReason() ?? false;
@@ -133,5 +138,32 @@ describe('a config directory that appears later', { skip, timeout: 120_000 }, ()
     );
     const ms = Date.now() - started;
     assert.ok(ms < 1_000, `took ${ms} ms`);
+  });
+});
+
+describe('an exporter started before its daemon', { skip, timeout: 120_000 }, () => {
+  test('reports the daemon down, then connects by itself when it comes up', async () => {
+    const daemon = await createDaemon({ config: { 'userland-proxy': false } });
+    let exporter: TestExporter | undefined;
+    try {
+      exporter = await startTestExporter([
+        `--docker.host=${daemon.host}`,
+        `--docker.config-file=${daemon.configPath}`,
+      ]);
+      const down = await exporter.scrape();
+      assert.equal(down.get('dockersec_up'), 0);
+      assert.equal(down.status('seccomp'), 'error');
+      assert.equal(down.status('userland_proxy'), 'pass', 'daemon.json verdicts do not need the daemon');
+      await daemon.start();
+      await waitFor(
+        'dockersec_up 1',
+        async () => (await exporter!.scrape()).get('dockersec_up') === 1,
+        15_000,
+      );
+      assert.equal((await exporter.scrape()).status('seccomp'), 'pass');
+    } finally {
+      await exporter?.close();
+      await daemon.destroy();
+    }
   });
 });

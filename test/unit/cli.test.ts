@@ -1,0 +1,80 @@
+// Flags in the exporter style and `check` exit codes.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { exitCodeFor } from '../../src/cli/check.js';
+import { parseArgs, parseDuration, UsageError } from '../../src/cli/flags.js';
+import type { ControlResult } from '../../src/controls/types.js';
+import type { Evaluation } from '../../src/evaluation/types.js';
+
+describe('flags', () => {
+  test('defaults', () => {
+    const o = parseArgs([], {});
+    assert.equal(o.command, 'serve');
+    if (o.command !== 'serve') return;
+    assert.equal(o.listenAddress, ':9612');
+    assert.equal(o.telemetryPath, '/metrics');
+    assert.equal(o.dockerHost, 'unix:///var/run/docker.sock');
+    assert.equal(o.resyncIntervalMs, 300_000);
+    assert.equal(o.logFormat, 'logfmt');
+  });
+  test('$DOCKER_HOST is the default Docker host; the flag wins', () => {
+    assert.equal(
+      (parseArgs([], { DOCKER_HOST: 'tcp://h:2376' }) as { dockerHost: string }).dockerHost,
+      'tcp://h:2376',
+    );
+    assert.equal(
+      (
+        parseArgs(['--docker.host', 'unix:///x.sock'], { DOCKER_HOST: 'tcp://h:2376' }) as {
+          dockerHost: string;
+        }
+      ).dockerHost,
+      'unix:///x.sock',
+    );
+  });
+  test('--flag=value, --flag value, --no-flag', () => {
+    const o = parseArgs(
+      ['--web.listen-address', '127.0.0.1:1', '--log.format=json', '--no-docker.tls-verify'],
+      {},
+    );
+    if (o.command !== 'serve') throw new Error('serve expected');
+    assert.equal(o.listenAddress, '127.0.0.1:1');
+    assert.equal(o.logFormat, 'json');
+    assert.equal(o.tls.verify, false);
+  });
+  test('check flags and choices', () => {
+    const o = parseArgs(['check', '--format', 'sarif', '--fail-on=high'], {});
+    assert.equal(o.command, 'check');
+    if (o.command === 'check') {
+      assert.equal(o.format, 'sarif');
+      assert.equal(o.failOn, 'high');
+    }
+  });
+  test('usage errors', () => {
+    assert.throws(() => parseArgs(['--nope'], {}), UsageError);
+    assert.throws(() => parseArgs(['check', '--format', 'xml'], {}), /one of text, json, sarif/);
+    assert.throws(() => parseArgs(['--format', 'json'], {}), /not a flag of the serve command/);
+    assert.throws(() => parseArgs(['--web.telemetry-path', 'metrics'], {}), /start with \//);
+    assert.throws(() => parseArgs(['--docker.resync-interval', '5 minutes'], {}), /invalid duration/);
+    assert.throws(() => parseArgs(['extra'], {}), /unexpected argument/);
+  });
+  test('durations in the Prometheus style', () => {
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('1m30s'), 90_000);
+    assert.equal(parseDuration('2h'), 7_200_000);
+  });
+});
+
+describe('check exit codes', () => {
+  const evaluation = (results: Partial<ControlResult>[]) => ({ results }) as unknown as Evaluation;
+  test('1 when a control at or above the threshold fails, else 0', () => {
+    const e = evaluation([
+      { status: 'fail', severity: 'medium' },
+      { status: 'pass', severity: 'critical' },
+      { status: 'error', severity: 'critical' },
+    ]);
+    assert.equal(exitCodeFor(e, 'low'), 1);
+    assert.equal(exitCodeFor(e, 'medium'), 1);
+    assert.equal(exitCodeFor(e, 'high'), 0);
+    assert.equal(exitCodeFor(e, 'none'), 0);
+  });
+});
