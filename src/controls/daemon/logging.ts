@@ -17,7 +17,8 @@ export const logLevel: ControlDefinition = {
     const api = apiIfUp(facts);
     // `debug` overrides log-level in dockerd, and a SIGHUP can turn it on; /info Debug shows the running value.
     const runtimeDebug = api ? api.info.debug : null;
-    const configuredLevel = debug.value ? 'debug' : (level?.value ?? 'info');
+    // logrus parses levels case-insensitively, so "INFO" is info to dockerd.
+    const configuredLevel = debug.value ? 'debug' : (level?.value.toLowerCase() ?? 'info');
     const effective = runtimeDebug ? 'debug' : configuredLevel;
     const observed = {
       runtime: runtimeDebug === null ? null : { debug: runtimeDebug },
