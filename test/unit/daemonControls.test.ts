@@ -64,8 +64,11 @@ describe('icc (2.2)', () => {
 
 describe('log_level (2.3)', () => {
   test('unset counts as info', () => assert.equal(status(logLevel), 'pass'));
-  test('explicit info passes', () =>
-    assert.equal(status(logLevel, { config: { 'log-level': 'info' } }), 'pass'));
+  test('explicit info passes, in any case (logrus ignores case)', () => {
+    assert.equal(status(logLevel, { config: { 'log-level': 'info' } }), 'pass');
+    assert.equal(status(logLevel, { config: { 'log-level': 'INFO' } }), 'pass');
+    assert.equal(status(logLevel, { args: ['--log-level=Info'] }), 'pass');
+  });
   test('debug in daemon.json fails', () =>
     assert.equal(status(logLevel, { config: { 'log-level': 'debug' } }), 'fail'));
   test('warn fails too (CIS wants info)', () =>
