@@ -125,6 +125,19 @@ const FLAGS: readonly FlagDef[] = [
     commands: ['serve'],
   },
   {
+    name: 'swarm.expected',
+    kind: 'bool',
+    help: 'Swarm mode is meant to run on this host: an active swarm then passes swarm_mode (CIS 5.1).',
+    commands: BOTH,
+  },
+  {
+    name: 'containers.max-series',
+    kind: 'string',
+    help: 'Most dockersec_container_control_failing series per scrape; counts stay exact and dockersec_container_series_dropped_total counts the rest.',
+    default: '500',
+    commands: ['serve'],
+  },
+  {
     name: 'format',
     kind: 'string',
     help: 'Report format.',
@@ -169,6 +182,13 @@ export function parseDuration(text: string): number {
   return total;
 }
 
+function parseCount(name: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
+    throw new UsageError(`--${name} takes a whole number (got ${JSON.stringify(text)})`);
+  return n;
+}
+
 export interface CommonOptions {
   readonly dockerHost: string;
   readonly configFile: string | undefined;
@@ -177,6 +197,7 @@ export interface CommonOptions {
   readonly hostRoot: string;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  readonly swarmExpected: boolean;
 }
 
 export interface ServeOptions extends CommonOptions {
@@ -187,6 +208,7 @@ export interface ServeOptions extends CommonOptions {
   readonly processMetrics: boolean;
   readonly resyncIntervalMs: number;
   readonly statPollIntervalMs: number;
+  readonly containersMaxSeries: number;
 }
 
 export interface CheckOptions extends CommonOptions {
@@ -283,6 +305,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     hostRoot: get('host.root')!,
     logLevel: get('log.level') as LogLevel,
     logFormat: get('log.format') as LogFormat,
+    swarmExpected: bool('swarm.expected') ?? false,
   };
   if (command === 'check') {
     return {
@@ -305,5 +328,6 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     processMetrics: !(bool('web.disable-exporter-metrics') ?? false),
     resyncIntervalMs: parseDuration(get('docker.resync-interval')!),
     statPollIntervalMs: parseDuration(get('files.poll-interval')!),
+    containersMaxSeries: parseCount('containers.max-series', get('containers.max-series')!),
   };
 }

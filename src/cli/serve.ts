@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
 import { createApp } from '../outputs/http/app.js';
 import { listen } from '../outputs/http/listen.js';
+import { ContainerSeriesBudget } from '../outputs/metrics/containerMetrics.js';
 import { renderEvaluation } from '../outputs/metrics/evaluationMetrics.js';
 import { exporterRegistry, WebConfigReloads } from '../outputs/metrics/exporterMetrics.js';
 import type { ServeOptions } from './flags.js';
@@ -22,7 +23,7 @@ export async function startExporter(
   build: BuildInfo,
   logger: Logger,
 ): Promise<RunningExporter> {
-  const { paths, requests, api, collector } = wire(opts);
+  const { paths, requests, api, collector, containers } = wire(opts);
   const monitor = new Monitor({
     collector,
     api,
@@ -32,6 +33,13 @@ export async function startExporter(
     resyncIntervalMs: opts.resyncIntervalMs,
     statPollIntervalMs: opts.statPollIntervalMs,
   });
+  // Container events update the inventory, which then asks for an evaluation that reads no other source.
+  monitor.on('dockerEvent', (e) => containers.handleEvent(e));
+  monitor.on('dockerEventsConnection', (up) =>
+    containers.markStale(up ? 'docker events stream reconnected' : 'docker events stream ended'),
+  );
+  containers.onChange(() => monitor.trigger('container_event'));
+  const containerSeries = new ContainerSeriesBudget(opts.containersMaxSeries);
   let current: { evaluation: Evaluation; metricsText: string } | null = null;
   let sequence = 0;
   let lastStatus = new Map<string, string>();
@@ -42,7 +50,7 @@ export async function startExporter(
         logger.info('control verdict', { control: r.id, status: r.status, trigger });
     }
     lastStatus = new Map(evaluation.results.map((r) => [r.id, r.status]));
-    renderEvaluation(evaluation, build).then(
+    renderEvaluation(evaluation, build, containerSeries).then(
       (metricsText) => {
         // Renders finish in order in practice; never let an older one replace a newer one.
         if (mine === sequence) current = { evaluation, metricsText };
@@ -67,7 +75,7 @@ export async function startExporter(
     docker_host: opts.dockerHost,
   });
   const first = await monitor.start();
-  current = { evaluation: first, metricsText: await renderEvaluation(first, build) };
+  current = { evaluation: first, metricsText: await renderEvaluation(first, build, containerSeries) };
   logger.info('first evaluation done', {
     ...first.summary,
     docker_reachable: first.docker.reachable,
@@ -77,6 +85,7 @@ export async function startExporter(
     monitor,
     address: server.address,
     async close() {
+      containers.close();
       await monitor.stop();
       await server.close();
     },

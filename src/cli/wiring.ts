@@ -1,5 +1,7 @@
 // Builds the sources shared by `serve` and `check` from the parsed flags.
+import { resolve } from 'node:path';
 import { FactCollector } from '../evaluation/collectFacts.js';
+import { ContainerInventoryTracker } from '../sources/containers/inventory.js';
 import { DockerApiClient } from '../sources/dockerApi/client.js';
 import { parseDockerHost, tlsFromEnvAndFlags } from '../sources/dockerApi/endpoint.js';
 import { RequestLog } from '../sources/dockerApi/requestLog.js';
@@ -11,6 +13,7 @@ export interface Wiring {
   readonly requests: RequestLog;
   readonly api: DockerApiClient;
   readonly collector: FactCollector;
+  readonly containers: ContainerInventoryTracker;
 }
 
 export function wire(opts: CommonOptions, env: NodeJS.ProcessEnv = process.env): Wiring {
@@ -18,6 +21,18 @@ export function wire(opts: CommonOptions, env: NodeJS.ProcessEnv = process.env):
   const endpoint = parseDockerHost(opts.dockerHost, tlsFromEnvAndFlags(env, opts.tls));
   const requests = new RequestLog();
   const api = new DockerApiClient(endpoint, requests, opts.dockerTimeoutMs);
-  const collector = new FactCollector({ paths, endpoint, api, configFile: opts.configFile });
-  return { paths, requests, api, collector };
+  const containers = new ContainerInventoryTracker({
+    api,
+    paths,
+    exporterSocket: endpoint.socketPath ? resolve(endpoint.socketPath) : null,
+  });
+  const collector = new FactCollector({
+    paths,
+    endpoint,
+    api,
+    configFile: opts.configFile,
+    containers,
+    swarmExpected: opts.swarmExpected,
+  });
+  return { paths, requests, api, collector, containers };
 }

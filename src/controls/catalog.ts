@@ -1,5 +1,6 @@
 // The catalog: every control the exporter evaluates, in report order. Adding a control is one entry here.
 import { configValid } from './config/configValid.js';
+import { CONTAINER_CONTROLS } from './containers/index.js';
 import { apparmor, noNewPrivileges, rootless, seccomp, selinux, usernsRemap } from './daemon/isolation.js';
 import { logLevel, logRotation, remoteLogging } from './daemon/logging.js';
 import { icc, insecureRegistries, iptables, userlandProxy } from './daemon/network.js';
@@ -11,6 +12,7 @@ import {
   liveRestore,
 } from './daemon/runtimeDefaults.js';
 import { baseDeviceSize, storageDriver } from './daemon/storage.js';
+import { swarmMode } from './daemon/swarm.js';
 import { tls } from './daemon/tls.js';
 import {
   daemonJsonOwnership,
@@ -47,4 +49,6 @@ export const CATALOG: readonly ControlDefinition[] = [
   socketPermissions,
   daemonJsonOwnership,
   daemonJsonPermissions,
+  swarmMode,
+  ...CONTAINER_CONTROLS,
 ];

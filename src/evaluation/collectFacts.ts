@@ -1,7 +1,9 @@
 // Gathers one facts snapshot from the sources. Each source is refreshed on its own and can fail on its own.
 import { resolve as resolvePath } from 'node:path';
-import type { Facts } from '../facts/types.js';
+import type { ContainerInventory } from '../facts/containers.js';
+import type { DockerdProcess, Facts } from '../facts/types.js';
 import { type Fact, factError, factOk } from '../facts/types.js';
+import type { ContainerInventoryTracker } from '../sources/containers/inventory.js';
 import { type ConfigPath, readDaemonConfig, resolveConfigPath } from '../sources/daemonConfigFile.js';
 import type { DockerApiClient } from '../sources/dockerApi/client.js';
 import type { DockerEndpoint } from '../sources/dockerApi/endpoint.js';
@@ -16,10 +18,17 @@ export interface CollectorDeps {
   readonly api: DockerApiClient;
   /** --docker.config-file, when given. */
   readonly configFile?: string;
+  /** The event-driven container inventory; without it the containers source reports itself unavailable. */
+  readonly containers?: ContainerInventoryTracker;
+  /** --swarm.expected. */
+  readonly swarmExpected?: boolean;
 }
 
-/** Which sources to refresh: a daemon.json edit needs no Docker API call, a Docker event no file read. */
-export type Refresh = 'config' | 'api' | 'all';
+/**
+ * Which sources to refresh: a daemon.json edit needs no Docker API call, a Docker event no file read, and a
+ * container event ('containers') only a new snapshot of the inventory, which the events already updated.
+ */
+export type Refresh = 'config' | 'api' | 'containers' | 'all';
 
 /** A source that throws is reported as failed, never allowed to take the evaluation down. */
 async function guarded<T>(name: string, run: () => Promise<Fact<T>>): Promise<Fact<T>> {
@@ -45,6 +54,15 @@ export class FactCollector {
   async collect(refresh: Refresh): Promise<Facts> {
     const { paths, endpoint, api } = this.deps;
     const prev = this.last;
+    if (refresh === 'containers' && prev) {
+      const facts: Facts = {
+        ...prev,
+        collectedAt: Date.now(),
+        containers: await this.containersFact(refresh, false, prev.dockerd),
+      };
+      this.last = facts;
+      return facts;
+    }
     const full = refresh === 'all' || prev === null;
     const socketPath = this.socketPath;
     const [dockerd, apiFacts, host] = await Promise.all([
@@ -63,20 +81,37 @@ export class FactCollector {
     });
     if (dockerd.ok && where.origin !== 'flag') this.learnedPath = where;
     else if (!dockerd.ok && this.learnedPath && where.origin !== 'flag') where = this.learnedPath;
-    const [daemonConfig, files] = await Promise.all([
+    const [daemonConfig, files, containers] = await Promise.all([
       guarded('daemon_config', () => readDaemonConfig(paths, where)),
       guarded('file_stats', () => collectFileStats(paths, socketPath, where.path)),
+      this.containersFact(refresh, full, dockerd),
     ]);
     const facts: Facts = {
       collectedAt: Date.now(),
-      exporter: { dockerHost: endpoint.host, socketPath },
+      exporter: { dockerHost: endpoint.host, socketPath, swarmExpected: this.deps.swarmExpected ?? false },
       daemonConfig,
       dockerd,
       api: apiFacts,
       files,
       host: host.ok ? factOk(host.value.facts) : factError(host.error),
+      containers,
     };
     this.last = facts;
     return facts;
+  }
+
+  /** The inventory as events left it; re-listed on a full refresh, or when events may have been missed. */
+  private async containersFact(
+    refresh: Refresh,
+    full: boolean,
+    dockerd: Fact<DockerdProcess>,
+  ): Promise<Fact<ContainerInventory>> {
+    const inventory = this.deps.containers;
+    if (!inventory) return factError('container inventory not enabled');
+    // A daemon.json edit never reaches the Docker API.
+    if (refresh === 'config' && !full) return inventory.snapshot();
+    return guarded('containers', () =>
+      inventory.collect({ full, dockerdPid: dockerd.ok ? dockerd.value.pid : null }),
+    );
   }
 }

@@ -11,7 +11,14 @@ import type { FactCollector, Refresh } from './collectFacts.js';
 import { evaluate } from './evaluate.js';
 import type { Evaluation } from './types.js';
 
-export type Trigger = 'startup' | 'config_change' | 'file_change' | 'docker_event' | 'reconnect' | 'resync';
+export type Trigger =
+  | 'startup'
+  | 'config_change'
+  | 'file_change'
+  | 'docker_event'
+  | 'container_event'
+  | 'reconnect'
+  | 'resync';
 
 export interface MonitorOptions {
   readonly collector: FactCollector;
@@ -31,15 +38,24 @@ const REFRESH: Record<Trigger, Refresh> = {
   config_change: 'config',
   file_change: 'config',
   docker_event: 'api',
+  container_event: 'containers',
   reconnect: 'api',
 };
 
-/** Two pending refreshes of different sources together mean refreshing everything. */
-const wider = (a: Refresh | null, b: Refresh): Refresh => (a === null || a === b ? b : 'all');
+/**
+ * Two pending refreshes of different sources together mean refreshing everything; every refresh snapshots
+ * the container inventory, so 'containers' adds nothing to another one.
+ */
+const wider = (a: Refresh | null, b: Refresh): Refresh => {
+  if (a === null || a === b || a === 'containers') return b;
+  return b === 'containers' ? a : 'all';
+};
 
 export interface MonitorEvents {
   evaluation: [Evaluation, Trigger];
   dockerEvent: [DockerEvent];
+  /** The events stream connected (true) or ended (false): events in between are lost. */
+  dockerEventsConnection: [boolean];
 }
 
 export class Monitor extends EventEmitter<MonitorEvents> {
@@ -190,6 +206,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
             (stop) => {
               this.stopEvents = stop;
               this.eventsConnected = true;
+              this.emit('dockerEventsConnection', true);
               backoff = 250;
               // Events missed while disconnected are gone: resync what the API says now (the startup
               // evaluation does that for the first connection).
@@ -203,8 +220,10 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       const err = await ended;
       first = false;
       firstAttemptDone();
+      const wasConnected = this.eventsConnected;
       this.eventsConnected = false;
       this.stopEvents = null;
+      if (wasConnected) this.emit('dockerEventsConnection', false);
       if (this.stopped) break;
       this.opts.logger.debug('docker events stream ended', { err: err?.message ?? 'closed' });
       // The daemon may be gone: re-evaluate now so dockersec_up and API controls show it.

@@ -1,7 +1,14 @@
 // One immutable snapshot of everything the sources learned. Controls read only this,
 // so every verdict can be reproduced from a fixture.
+import type { ContainerInventory } from './containers.js';
 
-export type SourceName = 'daemon_config' | 'dockerd_cmdline' | 'docker_api' | 'file_stats' | 'host';
+export type SourceName =
+  | 'daemon_config'
+  | 'dockerd_cmdline'
+  | 'docker_api'
+  | 'file_stats'
+  | 'host'
+  | 'containers';
 
 export const SOURCE_NAMES: readonly SourceName[] = [
   'daemon_config',
@@ -9,6 +16,7 @@ export const SOURCE_NAMES: readonly SourceName[] = [
   'docker_api',
   'file_stats',
   'host',
+  'containers',
 ];
 
 /** A source either produced its value or failed on its own; it never throws into the evaluation. */
@@ -129,6 +137,8 @@ export interface ExporterSettings {
   readonly dockerHost: string;
   /** The unix socket path behind dockerHost, when it is one. */
   readonly socketPath: string | null;
+  /** --swarm.expected: swarm mode is meant to run on this host (CIS 5.1). */
+  readonly swarmExpected?: boolean;
 }
 
 export interface Facts {
@@ -139,6 +149,8 @@ export interface Facts {
   readonly api: Fact<DockerApiFacts>;
   readonly files: Fact<FileFacts>;
   readonly host: Fact<HostFacts>;
+  /** Containers that are not exited or dead, kept current by Docker events. */
+  readonly containers: Fact<ContainerInventory>;
 }
 
 export const factsSource: Record<SourceName, (f: Facts) => Fact<unknown>> = {
@@ -147,4 +159,5 @@ export const factsSource: Record<SourceName, (f: Facts) => Fact<unknown>> = {
   docker_api: (f) => f.api,
   file_stats: (f) => f.files,
   host: (f) => f.host,
+  containers: (f) => f.containers,
 };

@@ -1,6 +1,7 @@
 // Builds complete facts snapshots for unit tests: a stock dockerd 20.10 on a host without AppArmor/SELinux,
 // changed only where a test says so.
 
+import type { ContainerFacts, ContainerInventory, DaemonSocket } from '../../src/facts/containers.js';
 import { decodeDaemonJson } from '../../src/facts/daemonJson.js';
 import type {
   DaemonConfigFile,
@@ -29,6 +30,13 @@ export interface FactsOverrides {
   daemonJsonStat?: Partial<FileStat>;
   host?: Partial<HostFacts>;
   hostDown?: boolean;
+  /** In-scope containers (see containerFacts.ts); default none. */
+  containers?: readonly ContainerFacts[];
+  /** Default: the exporter's socket /var/run/docker.sock, resolved to /run/docker.sock. */
+  daemonSockets?: readonly DaemonSocket[];
+  /** The inventory failed with this error. */
+  containersDown?: string;
+  swarmExpected?: boolean;
 }
 
 export const baseInfo: DockerApiFacts['info'] = {
@@ -135,13 +143,27 @@ export function makeFacts(o: FactsOverrides = {}): Facts {
         groups: { 0: 'root', 999: 'docker', 1000: 'alice', 50: 'staff' },
         ...o.host,
       });
+  const containers: Fact<ContainerInventory> = o.containersDown
+    ? factError(o.containersDown)
+    : factOk({
+        containers: o.containers ?? [],
+        daemonSockets: o.daemonSockets ?? [
+          { path: '/var/run/docker.sock', hostPath: '/run/docker.sock', exporter: true },
+        ],
+        syncedAt: 1_700_000_000_000,
+      });
   return {
     collectedAt: 1_700_000_000_000,
-    exporter: { dockerHost: 'unix:///var/run/docker.sock', socketPath: '/var/run/docker.sock' },
+    exporter: {
+      dockerHost: 'unix:///var/run/docker.sock',
+      socketPath: '/var/run/docker.sock',
+      ...(o.swarmExpected === undefined ? {} : { swarmExpected: o.swarmExpected }),
+    },
     daemonConfig,
     dockerd,
     api,
     files,
     host,
+    containers,
   };
 }

@@ -3,9 +3,14 @@ import { Gauge, Registry } from 'prom-client';
 import { SECTIONS, STATUSES } from '../../controls/types.js';
 import type { Evaluation } from '../../evaluation/types.js';
 import type { BuildInfo } from '../buildInfo.js';
+import { type ContainerSeriesBudget, renderContainerMetrics } from './containerMetrics.js';
 
 /** A fresh registry per evaluation, so a control or option that disappears leaves no stale series. */
-export async function renderEvaluation(evaluation: Evaluation, build: BuildInfo): Promise<string> {
+export async function renderEvaluation(
+  evaluation: Evaluation,
+  build: BuildInfo,
+  containerSeries?: ContainerSeriesBudget,
+): Promise<string> {
   const registry = new Registry();
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
     new Gauge<L>({ name, help, labelNames, registers: [registry] });
@@ -112,5 +117,6 @@ export async function renderEvaluation(evaluation: Evaluation, build: BuildInfo)
       'Start time of the audited dockerd process (Unix time).',
     ).set(evaluation.daemonStartTimeSeconds);
   }
+  renderContainerMetrics(registry, evaluation, containerSeries);
   return registry.metrics();
 }

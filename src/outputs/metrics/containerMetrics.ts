@@ -1,0 +1,75 @@
+// Per-container findings as metrics: an exact count per control, and one series per failing (control,
+// container) pair up to a budget, so a host with thousands of containers cannot blow up Prometheus.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ContainerFinding, ControlResult } from '../../controls/types.js';
+import { SEVERITIES } from '../../controls/types.js';
+import type { Evaluation } from '../../evaluation/types.js';
+
+/** Lives as long as the exporter: the dropped counter must keep growing across renders. */
+export class ContainerSeriesBudget {
+  droppedTotal = 0;
+  /** An evaluation rendered twice (startup renders the first one again) counts its drops once. */
+  private readonly counted = new WeakSet<Evaluation>();
+  constructor(readonly maxSeries = 500) {}
+
+  addDropped(evaluation: Evaluation, n: number): void {
+    if (this.counted.has(evaluation)) return;
+    this.counted.add(evaluation);
+    this.droppedTotal += n;
+  }
+}
+
+interface Pair {
+  readonly result: ControlResult;
+  readonly finding: ContainerFinding;
+}
+
+const rank = (r: ControlResult) => SEVERITIES.indexOf(r.severity);
+
+/** The most severe controls keep their series first; the order is stable so series do not flap. */
+function byImportance(a: Pair, b: Pair): number {
+  return (
+    rank(a.result) - rank(b.result) ||
+    (a.result.id < b.result.id ? -1 : a.result.id > b.result.id ? 1 : 0) ||
+    (a.finding.name < b.finding.name ? -1 : a.finding.name > b.finding.name ? 1 : 0)
+  );
+}
+
+export function renderContainerMetrics(
+  registry: Registry,
+  evaluation: Evaluation,
+  budget: ContainerSeriesBudget = new ContainerSeriesBudget(),
+): void {
+  const count = new Gauge({
+    name: 'dockersec_control_failing_containers',
+    help: 'Number of containers in scope (created, running, restarting, paused) that fail each runtime control.',
+    labelNames: ['control'],
+    registers: [registry],
+  });
+  const failing = new Gauge({
+    name: 'dockersec_container_control_failing',
+    help: 'A container that fails a runtime control (1), capped by --containers.max-series.',
+    labelNames: ['control', 'container', 'image'],
+    registers: [registry],
+  });
+  const dropped = new Counter({
+    name: 'dockersec_container_series_dropped_total',
+    help: 'dockersec_container_control_failing series left out over --containers.max-series, summed over every evaluation.',
+    registers: [registry],
+  });
+  const pairs: Pair[] = [];
+  for (const result of evaluation.results) {
+    // An errored control has no findings: its count is unknown, not zero.
+    if (!result.containers) continue;
+    count.set({ control: result.id }, result.containers.length);
+    if (result.status !== 'fail') continue;
+    for (const finding of result.containers) pairs.push({ result, finding });
+  }
+  if (pairs.length > budget.maxSeries) pairs.sort(byImportance);
+  const kept = Math.min(pairs.length, budget.maxSeries);
+  for (const { result, finding } of pairs.slice(0, kept)) {
+    failing.set({ control: result.id, container: finding.name, image: finding.image }, 1);
+  }
+  budget.addDropped(evaluation, pairs.length - kept);
+  dropped.inc(budget.droppedTotal);
+}

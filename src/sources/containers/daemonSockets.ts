@@ -1,0 +1,53 @@
+// The unix sockets dockerd actually listens on: bound paths from /proc/PID/net/unix whose socket the process
+// holds open. Covers -H flags, "hosts" in daemon.json and sockets systemd passes in (fd://) alike.
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import type { DaemonSocket } from '../../facts/containers.js';
+import type { HostPaths } from '../hostPaths.js';
+import type { HostPathResolver } from './hostPathResolver.js';
+
+/** __SO_ACCEPTCON in the Flags column: a listening socket. */
+const ACCEPTCON = 0x10000;
+
+async function listeningPaths(paths: HostPaths, pid: number): Promise<string[]> {
+  const [table, fds] = await Promise.all([
+    readFile(paths.proc(pid, 'net', 'unix'), 'utf8'),
+    readdir(paths.proc(pid, 'fd')),
+  ]);
+  const held = new Set<string>();
+  await Promise.all(
+    fds.map(async (fd) => {
+      const link = await readlink(paths.proc(pid, 'fd', fd)).catch(() => '');
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m) held.add(m[1]!);
+    }),
+  );
+  const out = new Set<string>();
+  // Num RefCount Protocol Flags Type St Inode Path
+  for (const line of table.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    const path = cols[7];
+    if (!path?.startsWith('/') || !cols[6] || !held.has(cols[6])) continue;
+    if ((Number.parseInt(cols[3] ?? '0', 16) & ACCEPTCON) !== 0) out.add(path);
+  }
+  return [...out];
+}
+
+export async function daemonSockets(
+  paths: HostPaths,
+  resolver: HostPathResolver,
+  exporterSocket: string | null,
+  dockerdPid: number | null,
+): Promise<DaemonSocket[]> {
+  const found = new Map<string, boolean>();
+  if (exporterSocket) found.set(exporterSocket, true);
+  if (dockerdPid !== null) {
+    // dockerd in another PID or network namespace than the exporter: only the exporter's socket is known.
+    const listening = await listeningPaths(paths, dockerdPid).catch(() => [] as string[]);
+    for (const p of listening) if (!found.has(p)) found.set(p, false);
+  }
+  const out: DaemonSocket[] = [];
+  for (const [path, exporter] of found) {
+    out.push({ path, hostPath: await resolver.resolve(path), exporter });
+  }
+  return out;
+}

@@ -1,0 +1,384 @@
+// The container inventory: listed once, each container inspected once when it appears, then kept current by
+// Docker events, with a full re-list as a safety net (periodic, and whenever the event stream broke).
+// collect() only snapshots what is known, unless a resync is due: scrapes never reach Docker.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type Dockerode from 'dockerode';
+import {
+  CONTAINER_STATES_IN_SCOPE,
+  type ContainerFacts,
+  type ContainerInventory,
+  type DaemonSocket,
+  inScope,
+} from '../../facts/containers.js';
+import { type Fact, factError, factOk } from '../../facts/types.js';
+import type { Logger } from '../../log.js';
+import type { DockerApiClient, DockerEvent } from '../dockerApi/client.js';
+import type { HostPaths } from '../hostPaths.js';
+import { daemonSockets } from './daemonSockets.js';
+import { HostPathResolver } from './hostPathResolver.js';
+import { pickContainer, topListsSshd } from './pickContainer.js';
+
+export interface InventoryOptions {
+  readonly api: DockerApiClient;
+  readonly paths: HostPaths;
+  /** The unix socket --docker.host points at, if any. */
+  readonly exporterSocket: string | null;
+  /** Inspects in flight at once, so a resync of a big host does not flood dockerd. */
+  readonly concurrency?: number;
+  /** What `docker start` or `docker exec` runs may exec sshd a moment later: look again after this long. */
+  readonly followUpTopMs?: number;
+  /** After a failed inspect, try a resync again after this long. */
+  readonly retryMs?: number;
+  readonly logger?: Logger;
+}
+
+interface Op {
+  /** Ask for the process list too (sshd). */
+  top: boolean;
+  /** Tell onChange listeners when done: event-driven, not part of a resync. */
+  notify: boolean;
+}
+
+/** Container events after which the inspect document may differ. */
+const REINSPECT = new Set(['create', 'start', 'restart', 'die', 'pause', 'unpause', 'update', 'rename']);
+/** Events after which new processes may run. */
+const RELIST_PROCESSES = new Set(['start', 'restart', 'unpause', 'exec_start']);
+const TOP_ARGS = '-eo pid,comm';
+
+const digest = (s: string) => createHash('sha256').update(s.trim()).digest('base64');
+
+/**
+ * How dockerd describes the exec of a container's health check in its exec_start event: entrypoint and
+ * arguments joined by spaces. Kept as a digest: a health command can hold a credential.
+ */
+function healthExecDigest(raw: Record<string, unknown>): string | null {
+  const config = (raw.Config ?? {}) as { Healthcheck?: { Test?: unknown }; Shell?: unknown };
+  const test = Array.isArray(config.Healthcheck?.Test) ? (config.Healthcheck.Test as string[]) : [];
+  if (test[0] === 'CMD') return digest(test.slice(1).join(' '));
+  if (test[0] !== 'CMD-SHELL' || test[1] === undefined) return null;
+  const shell =
+    Array.isArray(config.Shell) && config.Shell.length > 0 ? (config.Shell as string[]) : ['/bin/sh', '-c'];
+  return digest([...shell, test[1]].join(' '));
+}
+
+const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number }).statusCode;
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export class ContainerInventoryTracker {
+  private readonly containers = new Map<string, ContainerFacts>();
+  /** Latest operation number per container: a result from an older inspect is dropped. */
+  private readonly generation = new Map<string, number>();
+  private readonly pending = new Map<string, Op>();
+  private readonly inFlight = new Set<string>();
+  private readonly failures = new Map<string, string>();
+  /** Per container, the digest of its health check's exec description, to ignore health checks' exec events. */
+  private readonly healthExecs = new Map<string, string>();
+  private readonly listeners = new Set<() => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly resolver: HostPathResolver;
+  private idleWaiters: (() => void)[] = [];
+  private sequence = 0;
+  private staleReason: string | null = 'not listed yet';
+  private syncedAt = 0;
+  private sockets: DaemonSocket[] = [];
+  private socketsPid: number | null | undefined;
+  private resyncing: Promise<void> | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: InventoryOptions) {
+    this.resolver = new HostPathResolver(opts.paths);
+  }
+
+  /** Called after an event changed what the inventory holds. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Events may have been missed (stream ended): the next collect() re-lists everything. */
+  markStale(reason: string): void {
+    this.staleReason ??= reason;
+  }
+
+  get stale(): boolean {
+    return this.staleReason !== null;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.listeners.clear();
+  }
+
+  handleEvent(e: DockerEvent): void {
+    if (this.closed) return;
+    // "exec_start: sh -c ..." and "health_status: healthy" carry details after the colon.
+    const action = (e.Action ?? '').split(':')[0]!.trim();
+    if (e.Type === 'network') {
+      const id = e.Actor?.Attributes?.container;
+      if (id && (action === 'connect' || action === 'disconnect') && this.containers.has(id))
+        this.request(id, { top: false, notify: true });
+      return;
+    }
+    if (e.Type !== 'container') return;
+    const id = e.Actor?.ID;
+    if (!id) return;
+    if (action === 'destroy') {
+      this.forget(id);
+      return;
+    }
+    if (action === 'exec_start') {
+      // Health checks run as execs, every few seconds: they start no sshd, and must not cost a request each.
+      const description = (e.Action ?? '').slice((e.Action ?? '').indexOf(':') + 1).trim();
+      const health = this.healthExecs.get(id);
+      if (health !== undefined && health === digest(description)) return;
+    }
+    const processes = RELIST_PROCESSES.has(action);
+    if (!REINSPECT.has(action) && !(processes && this.containers.has(id))) return;
+    this.request(id, { top: processes, notify: true });
+    if (action === 'start' || action === 'restart' || action === 'exec_start') {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        if (this.containers.has(id)) this.request(id, { top: true, notify: true });
+      }, this.opts.followUpTopMs ?? 2_000);
+      t.unref();
+      this.timers.add(t);
+    }
+  }
+
+  /**
+   * The inventory as the controls see it. `full` re-lists and re-inspects every container; a stale inventory
+   * is re-listed whatever `full` says. `dockerdPid` locates the daemon's actual listening sockets.
+   */
+  async collect(opts: { full: boolean; dockerdPid: number | null }): Promise<Fact<ContainerInventory>> {
+    if (opts.full || this.stale) await this.resync(opts.dockerdPid);
+    else if (opts.dockerdPid !== this.socketsPid) await this.refreshSockets(opts.dockerdPid);
+    return this.snapshot();
+  }
+
+  snapshot(): Fact<ContainerInventory> {
+    if (this.staleReason !== null) return factError(`container inventory out of date: ${this.staleReason}`);
+    const containers = [...this.containers.values()].sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+    return factOk({ containers, daemonSockets: this.sockets, syncedAt: this.syncedAt });
+  }
+
+  private resync(dockerdPid: number | null): Promise<void> {
+    this.resyncing ??= this.doResync(dockerdPid).finally(() => {
+      this.resyncing = null;
+    });
+    return this.resyncing;
+  }
+
+  private async doResync(dockerdPid: number | null): Promise<void> {
+    const listedFrom = ++this.sequence;
+    let list: Dockerode.ContainerInfo[];
+    try {
+      const docker = await this.client();
+      list = await docker.listContainers({
+        all: true,
+        filters: { status: [...CONTAINER_STATES_IN_SCOPE] },
+      });
+    } catch (e) {
+      this.staleReason = `listing containers failed: ${messageOf(e)}`;
+      return;
+    }
+    this.staleReason = null;
+    this.failures.clear();
+    this.resolver.clear();
+    const listed = new Set(list.map((c) => c.Id));
+    // Anything an event touched since the list was asked for is newer than the list.
+    for (const [id, gen] of this.generation) {
+      if (!listed.has(id) && gen < listedFrom) {
+        this.containers.delete(id);
+        this.generation.delete(id);
+        this.healthExecs.delete(id);
+      }
+    }
+    for (const id of listed) this.request(id, { top: true, notify: false });
+    await Promise.all([this.idle(), this.refreshSockets(dockerdPid)]);
+    this.syncedAt = Date.now();
+  }
+
+  private async refreshSockets(dockerdPid: number | null): Promise<void> {
+    this.socketsPid = dockerdPid;
+    this.sockets = await daemonSockets(this.opts.paths, this.resolver, this.opts.exporterSocket, dockerdPid);
+  }
+
+  private async client(): Promise<Dockerode> {
+    if (!this.opts.api.docker) await this.opts.api.ping();
+    return this.opts.api.docker!;
+  }
+
+  private forget(id: string): void {
+    this.generation.delete(id);
+    this.healthExecs.delete(id);
+    this.pending.delete(id);
+    this.failures.delete(id);
+    if (this.containers.delete(id)) this.changed();
+  }
+
+  private request(id: string, op: Op): void {
+    this.generation.set(id, ++this.sequence);
+    const queued = this.pending.get(id);
+    this.pending.set(id, queued ? { top: queued.top || op.top, notify: queued.notify || op.notify } : op);
+    this.pump();
+  }
+
+  private pump(): void {
+    const limit = this.opts.concurrency ?? 8;
+    for (const [id, op] of this.pending) {
+      if (this.inFlight.size >= limit) return;
+      if (this.inFlight.has(id)) continue;
+      this.pending.delete(id);
+      this.inFlight.add(id);
+      void this.refresh(id, op).finally(() => {
+        this.inFlight.delete(id);
+        this.pump();
+        if (this.inFlight.size === 0 && this.pending.size === 0) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      });
+    }
+  }
+
+  private idle(): Promise<void> {
+    if (this.inFlight.size === 0 && this.pending.size === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private async refresh(id: string, op: Op): Promise<void> {
+    const gen = this.generation.get(id);
+    const outdated = () => this.closed || this.generation.get(id) !== gen;
+    let raw: Record<string, unknown> | null;
+    let docker: Dockerode;
+    try {
+      docker = await this.client();
+      raw = (await docker.getContainer(id).inspect()) as unknown as Record<string, unknown>;
+    } catch (e) {
+      if (outdated()) return;
+      if (statusOf(e) !== 404) {
+        this.fail(id, `inspecting ${id.slice(0, 12)} failed: ${messageOf(e)}`);
+        return;
+      }
+      raw = null;
+    }
+    if (outdated()) return;
+    const stateRaw = raw ? (raw.State as { Status?: string; Pid?: number } | undefined) : undefined;
+    const state = stateRaw?.Status ?? '';
+    if (!raw || !inScope(state)) {
+      this.failures.delete(id);
+      this.healthExecs.delete(id);
+      if (this.containers.delete(id) && op.notify) this.changed();
+      return;
+    }
+    const previous = this.containers.get(id);
+    const live = state === 'running' || state === 'paused';
+    let sshd: boolean | null = live ? null : false;
+    let processListError: string | null = null;
+    if (live && !op.top && previous && (previous.state === 'running' || previous.state === 'paused')) {
+      sshd = previous.sshd;
+      processListError = previous.processListError;
+    } else if (live) {
+      ({ sshd, processListError } = await this.processes(docker!, id));
+    }
+    const pid = typeof stateRaw?.Pid === 'number' ? stateRaw.Pid : 0;
+    const [noNewPrivsProc, hostPaths] = await Promise.all([
+      state === 'running' && pid > 0 ? this.noNewPrivs(pid, id) : Promise.resolve(null),
+      this.bindHostPaths(raw),
+    ]);
+    if (outdated()) return;
+    const facts = pickContainer(raw, state, {
+      hostPathOf: (source) => hostPaths.get(source) ?? null,
+      noNewPrivsProc,
+      sshd,
+      processListError,
+    });
+    this.failures.delete(id);
+    const health = healthExecDigest(raw);
+    if (health) this.healthExecs.set(id, health);
+    else this.healthExecs.delete(id);
+    this.containers.set(id, facts);
+    if (op.notify && (!previous || JSON.stringify(previous) !== JSON.stringify(facts))) this.changed();
+  }
+
+  /** sshd seen in `docker top`: host-side ps, nothing runs inside the container. */
+  private async processes(
+    docker: Dockerode,
+    id: string,
+  ): Promise<{ sshd: boolean | null; processListError: string | null }> {
+    const container = docker.getContainer(id);
+    try {
+      return { sshd: topListsSshd(await container.top({ ps_args: TOP_ARGS })), processListError: null };
+    } catch (e) {
+      // Stopped in the meantime: nothing runs in it.
+      if (statusOf(e) === 409) return { sshd: false, processListError: null };
+      try {
+        // A ps without -o (busybox) still answers the default `ps -ef`.
+        return { sshd: topListsSshd(await container.top()), processListError: null };
+      } catch (e2) {
+        if (statusOf(e2) === 409) return { sshd: false, processListError: null };
+        return { sshd: null, processListError: messageOf(e2) };
+      }
+    }
+  }
+
+  /** NoNewPrivs of the container's init, read only when /proc/PID really is this container's process. */
+  private async noNewPrivs(pid: number, id: string): Promise<boolean | null> {
+    const { paths } = this.opts;
+    try {
+      const [cgroup, status] = await Promise.all([
+        readFile(paths.proc(pid, 'cgroup'), 'utf8'),
+        readFile(paths.proc(pid, 'status'), 'utf8'),
+      ]);
+      if (!cgroup.includes(id)) return null;
+      const m = /^NoNewPrivs:\s*(\d)/m.exec(status);
+      return m ? m[1] === '1' : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private async bindHostPaths(raw: Record<string, unknown>): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const mounts = Array.isArray(raw.Mounts) ? (raw.Mounts as { Type?: string; Source?: string }[]) : [];
+    await Promise.all(
+      mounts
+        .filter((m) => m.Type === 'bind' && typeof m.Source === 'string' && m.Source.startsWith('/'))
+        .map(async (m) => {
+          out.set(m.Source!, await this.resolver.resolve(m.Source!).catch(() => m.Source!));
+        }),
+    );
+    return out;
+  }
+
+  private fail(id: string, message: string): void {
+    this.failures.set(id, message);
+    this.failed();
+  }
+
+  /** A container whose facts are unknown makes the whole inventory unknown until a resync succeeds. */
+  private failed(): void {
+    const first = this.failures.values().next().value as string;
+    const more = this.failures.size > 1 ? ` (and ${this.failures.size - 1} more)` : '';
+    this.staleReason = `${first}${more}`;
+    this.opts.logger?.warn('container inventory incomplete', { err: this.staleReason });
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.changed();
+    }, this.opts.retryMs ?? 2_000);
+    this.retryTimer.unref();
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+}
