@@ -5,12 +5,14 @@ import type { DockerdProcess, Facts } from '../facts/types.js';
 import { type Fact, factError, factOk } from '../facts/types.js';
 import type { ContainerInventoryTracker } from '../sources/containers/inventory.js';
 import { type ConfigPath, readDaemonConfig, resolveConfigPath } from '../sources/daemonConfigFile.js';
-import type { DockerApiClient } from '../sources/dockerApi/client.js';
+import type { DockerApiClient, DockerEvent } from '../sources/dockerApi/client.js';
 import type { DockerEndpoint } from '../sources/dockerApi/endpoint.js';
 import { findDockerd } from '../sources/dockerdProcess.js';
+import { ProbeLog } from '../sources/exposure/probeLog.js';
 import { collectFileStats } from '../sources/fileStats.js';
 import type { HostPaths } from '../sources/hostPaths.js';
 import { collectHost, type HostIdentity } from '../sources/hostSecurity.js';
+import { ExposureCollector } from './exposureCollector.js';
 
 export interface CollectorDeps {
   readonly paths: HostPaths;
@@ -22,6 +24,12 @@ export interface CollectorDeps {
   readonly containers?: ContainerInventoryTracker;
   /** --swarm.expected. */
   readonly swarmExpected?: boolean;
+  /** Counts the unauthenticated-access probes (never through the Docker API client). */
+  readonly probes?: ProbeLog;
+  /** --tls.expiry-warning in seconds. */
+  readonly tlsExpiryWarningSeconds?: number;
+  /** --host.trusted-users. */
+  readonly trustedUsers?: readonly string[];
 }
 
 /**
@@ -45,7 +53,22 @@ export class FactCollector {
   /** The config path learned from the running dockerd, kept while the daemon is down or restarting. */
   private learnedPath: ConfigPath | null = null;
 
+  private exposureCollector: ExposureCollector | null = null;
+
   constructor(private readonly deps: CollectorDeps) {}
+
+  private get exposure(): ExposureCollector {
+    this.exposureCollector ??= new ExposureCollector({
+      paths: this.deps.paths,
+      probes: this.deps.probes ?? new ProbeLog(),
+    });
+    return this.exposureCollector;
+  }
+
+  /** Docker events feed the config baseline (a daemon `reload` applies part of daemon.json). */
+  noteDockerEvent(e: DockerEvent): void {
+    this.exposure.noteDockerEvent(e);
+  }
 
   get socketPath(): string | null {
     return this.deps.endpoint.socketPath ? resolvePath(this.deps.endpoint.socketPath) : null;
@@ -86,15 +109,28 @@ export class FactCollector {
       guarded('file_stats', () => collectFileStats(paths, socketPath, where.path)),
       this.containersFact(refresh, full, dockerd),
     ]);
+    const exposure = await this.exposure.collect(refresh, {
+      daemonConfig,
+      dockerd,
+      api: apiFacts,
+      homes: host.ok ? host.value.homes : {},
+    });
     const facts: Facts = {
       collectedAt: Date.now(),
-      exporter: { dockerHost: endpoint.host, socketPath, swarmExpected: this.deps.swarmExpected ?? false },
+      exporter: {
+        dockerHost: endpoint.host,
+        socketPath,
+        swarmExpected: this.deps.swarmExpected ?? false,
+        tlsExpiryWarningSeconds: this.deps.tlsExpiryWarningSeconds,
+        trustedUsers: this.deps.trustedUsers,
+      },
       daemonConfig,
       dockerd,
       api: apiFacts,
       files,
       host: host.ok ? factOk(host.value.facts) : factError(host.error),
       containers,
+      ...exposure,
     };
     this.last = facts;
     return facts;

@@ -1,6 +1,9 @@
 // One immutable snapshot of everything the sources learned. Controls read only this,
 // so every verdict can be reproduced from a fixture.
+import type { ConfigBaseline } from './baselineTypes.js';
 import type { ContainerInventory } from './containers.js';
+import type { ExposureFacts } from './exposureTypes.js';
+import type { HostFileFacts, SystemdFacts, TlsFileFacts } from './hostFileTypes.js';
 
 export type SourceName =
   | 'daemon_config'
@@ -8,7 +11,12 @@ export type SourceName =
   | 'docker_api'
   | 'file_stats'
   | 'host'
-  | 'containers';
+  | 'containers'
+  | 'systemd'
+  | 'tls_files'
+  | 'host_files'
+  | 'exposure'
+  | 'config_baseline';
 
 export const SOURCE_NAMES: readonly SourceName[] = [
   'daemon_config',
@@ -17,6 +25,11 @@ export const SOURCE_NAMES: readonly SourceName[] = [
   'file_stats',
   'host',
   'containers',
+  'systemd',
+  'tls_files',
+  'host_files',
+  'exposure',
+  'config_baseline',
 ];
 
 /** A source either produced its value or failed on its own; it never throws into the evaluation. */
@@ -139,6 +152,10 @@ export interface ExporterSettings {
   readonly socketPath: string | null;
   /** --swarm.expected: swarm mode is meant to run on this host (CIS 5.1). */
   readonly swarmExpected?: boolean;
+  /** --tls.expiry-warning in seconds: certificates with less validity left fail (default 30 days). */
+  readonly tlsExpiryWarningSeconds?: number;
+  /** --host.trusted-users: members of the docker group allowed to be there (CIS 1.1.2); undefined = not judged. */
+  readonly trustedUsers?: readonly string[];
 }
 
 export interface Facts {
@@ -151,6 +168,16 @@ export interface Facts {
   readonly host: Fact<HostFacts>;
   /** Containers that are not exited or dead, kept current by Docker events. */
   readonly containers: Fact<ContainerInventory>;
+  /** docker.service / docker.socket units with drop-ins, and the dockerd command line systemd would start. */
+  readonly systemd: Fact<SystemdFacts>;
+  /** The TLS CA, certificate and key dockerd is configured with (certificates parsed, the key only stat'ed). */
+  readonly tlsFiles: Fact<TlsFileFacts>;
+  /** CIS section 1 and 3 host files, mounts, the docker group and audit rules. */
+  readonly hostFiles: Fact<HostFileFacts>;
+  /** The daemon's TCP listeners, probed without a client certificate. */
+  readonly exposure: Fact<ExposureFacts>;
+  /** daemon.json as the running dockerd read it, for drift. */
+  readonly configBaseline: Fact<ConfigBaseline>;
 }
 
 export const factsSource: Record<SourceName, (f: Facts) => Fact<unknown>> = {
@@ -160,4 +187,9 @@ export const factsSource: Record<SourceName, (f: Facts) => Fact<unknown>> = {
   file_stats: (f) => f.files,
   host: (f) => f.host,
   containers: (f) => f.containers,
+  systemd: (f) => f.systemd,
+  tls_files: (f) => f.tlsFiles,
+  host_files: (f) => f.hostFiles,
+  exposure: (f) => f.exposure,
+  config_baseline: (f) => f.configBaseline,
 };

@@ -14,6 +14,7 @@ import type {
   HostFacts,
 } from '../../src/facts/types.js';
 import { factError, factOk } from '../../src/facts/types.js';
+import { type ExposureOverrides, exposureFacts } from './exposureFacts.js';
 
 export interface FactsOverrides {
   /** daemon.json as an object, or as raw text (possibly broken); undefined = missing file. */
@@ -37,6 +38,10 @@ export interface FactsOverrides {
   /** The inventory failed with this error. */
   containersDown?: string;
   swarmExpected?: boolean;
+  /** Systemd, TLS files, host files, probe and config baseline (see exposureFacts.ts); default a stock host. */
+  exposure?: ExposureOverrides;
+  tlsExpiryWarningSeconds?: number;
+  trustedUsers?: readonly string[];
 }
 
 export const baseInfo: DockerApiFacts['info'] = {
@@ -158,6 +163,10 @@ export function makeFacts(o: FactsOverrides = {}): Facts {
       dockerHost: 'unix:///var/run/docker.sock',
       socketPath: '/var/run/docker.sock',
       ...(o.swarmExpected === undefined ? {} : { swarmExpected: o.swarmExpected }),
+      ...(o.tlsExpiryWarningSeconds === undefined
+        ? {}
+        : { tlsExpiryWarningSeconds: o.tlsExpiryWarningSeconds }),
+      ...(o.trustedUsers === undefined ? {} : { trustedUsers: o.trustedUsers }),
     },
     daemonConfig,
     dockerd,
@@ -165,5 +174,6 @@ export function makeFacts(o: FactsOverrides = {}): Facts {
     files,
     host,
     containers,
+    ...exposureFacts(o.exposure ?? {}, daemonConfig.ok ? daemonConfig.value.parsed : null),
   };
 }

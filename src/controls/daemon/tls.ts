@@ -20,7 +20,7 @@ export interface TlsMode {
  * dockerd's rules (cmd/dockerd): setting tlsverify at all turns TLS on; `tls: true` alone verifies clients;
  * DOCKER_TLS_VERIFY in dockerd's environment is the tlsverify default.
  */
-export function tlsMode(settings: DaemonSettings, facts: Facts): TlsMode {
+export function tlsMode(settings: DaemonSettings, facts: Pick<Facts, 'dockerd'>): TlsMode {
   const verifySet = settings.get('tlsverify');
   if (verifySet) {
     const v = settings.bool('tlsverify', false).value;

@@ -1,0 +1,241 @@
+// Gathers the facts of exposure and drift: systemd units, TLS files, CIS host files, the TCP probe and
+// the config baseline. Every path comes from dockerd's real configuration (daemon.json, its flags, its
+// environment, systemd), never from a fixed list the configuration could move.
+import { posix } from 'node:path';
+import { tlsMode } from '../controls/daemon/tls.js';
+import { hasSecurityOption } from '../controls/support.js';
+import type { DaemonSettings } from '../facts/daemonSettings.js';
+import { parseDockerdArgs } from '../facts/dockerd/flags.js';
+import type { SystemdFacts } from '../facts/hostFileTypes.js';
+import type { DaemonConfigFile, DockerApiFacts, DockerdProcess, Fact, Facts } from '../facts/types.js';
+import { factError } from '../facts/types.js';
+import { ConfigBaselineRecorder } from '../sources/configBaseline.js';
+import type { DockerEvent } from '../sources/dockerApi/client.js';
+import { collectExposure } from '../sources/exposure/collectExposure.js';
+import {
+  type DeclaredListener,
+  declaredFromHost,
+  declaredFromListenStream,
+} from '../sources/exposure/listeners.js';
+import type { ProbeLog } from '../sources/exposure/probeLog.js';
+import { collectHostFiles, type HostFilesInput } from '../sources/hostFiles/collectHostFiles.js';
+import type { HostPaths } from '../sources/hostPaths.js';
+import { collectSystemd } from '../sources/systemd/units.js';
+import { collectTlsFiles, type TlsFileRef } from '../sources/tlsFiles.js';
+import type { Refresh } from './collectFacts.js';
+import { settingsFor } from './evaluate.js';
+
+export interface ExposureCollectorDeps {
+  readonly paths: HostPaths;
+  readonly probes: ProbeLog;
+  readonly probeTimeoutMs?: number;
+}
+
+export interface ExposureBase {
+  readonly daemonConfig: Fact<DaemonConfigFile>;
+  readonly dockerd: Fact<DockerdProcess>;
+  readonly api: Fact<DockerApiFacts>;
+  /** Home directories by uid, for a daemon whose environment has no HOME. */
+  readonly homes: Readonly<Record<number, string>>;
+}
+
+export type ExposureFactSet = Pick<
+  Facts,
+  'systemd' | 'tlsFiles' | 'hostFiles' | 'exposure' | 'configBaseline'
+>;
+
+async function guarded<T>(name: string, run: () => Promise<Fact<T>>): Promise<Fact<T>> {
+  try {
+    return await run();
+  } catch (e) {
+    return factError(`${name}: ${(e as Error).message}`);
+  }
+}
+
+/** A configured string that never throws: a broken daemon.json leaves only the flags. */
+function configured(
+  settings: DaemonSettings,
+  key: string,
+): { value: string; origin: 'file' | 'flag' } | null {
+  const s = settings.peek(key);
+  return s && typeof s.value === 'string' && s.value !== '' && s.origin !== 'default'
+    ? { value: s.value, origin: s.origin }
+    : null;
+}
+
+function stringsOf(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** The environment and home of the daemon's user, for rootless defaults and dockerd's TLS defaults. */
+function userDirs(dockerd: DockerdProcess | null, homes: Readonly<Record<number, string>>) {
+  const env = dockerd?.env ?? {};
+  const uid = dockerd?.uid ?? 0;
+  const home = env.HOME || homes[uid] || (uid === 0 ? '/root' : `/home/${uid}`);
+  const runtimeDir = env.XDG_RUNTIME_DIR || `/run/user/${uid}`;
+  return { env, uid, home, runtimeDir, rootless: uid !== 0 };
+}
+
+export class ExposureCollector {
+  private last: ExposureFactSet | null = null;
+  private readonly baseline = new ConfigBaselineRecorder();
+
+  constructor(private readonly deps: ExposureCollectorDeps) {}
+
+  noteDockerEvent(e: DockerEvent): void {
+    this.baseline.noteEvent(e);
+  }
+
+  async collect(refresh: Refresh, base: ExposureBase): Promise<ExposureFactSet> {
+    const { paths, probes } = this.deps;
+    const prev = this.last;
+    const full = refresh === 'all' || refresh === 'config' || prev === null;
+    const dockerd = base.dockerd.ok ? base.dockerd.value : null;
+    const config = base.daemonConfig.ok ? base.daemonConfig.value : null;
+    const settings = settingsFor(base);
+    const systemd = full ? await guarded('systemd', () => collectSystemd(paths, dockerd)) : prev.systemd;
+    const configBaseline = await this.baseline.observe(paths, { dockerd, config });
+    const [tlsFiles, hostFiles, exposure] = await Promise.all([
+      full
+        ? guarded('tls_files', () => collectTlsFiles(paths, this.tlsRefs(settings, base)))
+        : Promise.resolve(prev.tlsFiles),
+      full
+        ? guarded('host_files', () => collectHostFiles(paths, this.hostFilesInput(settings, base, systemd)))
+        : Promise.resolve(prev.hostFiles),
+      guarded('exposure', () =>
+        collectExposure(paths, this.exposureInput(settings, base, systemd, configBaseline), probes),
+      ),
+    ]);
+    this.last = { systemd, tlsFiles, hostFiles, exposure, configBaseline };
+    return this.last;
+  }
+
+  /** Relative paths in dockerd's configuration are relative to its working directory. */
+  private absolute(path: string, dockerd: DockerdProcess | null): string {
+    return posix.isAbsolute(path) ? posix.normalize(path) : posix.resolve(dockerd?.cwd ?? '/', path);
+  }
+
+  private tlsRefs(settings: DaemonSettings, base: ExposureBase): TlsFileRef[] {
+    const dockerd = base.dockerd.ok ? base.dockerd.value : null;
+    let mode = { tls: false, verify: false };
+    try {
+      mode = tlsMode(settings, base);
+    } catch {
+      // daemon.json undecodable: only the files flags name explicitly are known.
+    }
+    const { env, home } = userDirs(dockerd, base.homes);
+    // dockerd's defaults: $DOCKER_CERT_PATH, else ~/.docker of the daemon's user (cmd/dockerd/options.go).
+    const certDir = env.DOCKER_CERT_PATH || posix.join(home, '.docker');
+    const refs: TlsFileRef[] = [];
+    const specs = [
+      { key: 'tlscacert', role: 'ca', file: 'ca.pem', used: mode.verify },
+      { key: 'tlscert', role: 'server', file: 'cert.pem', used: mode.tls },
+      { key: 'tlskey', role: 'key', file: 'key.pem', used: mode.tls },
+    ] as const;
+    for (const s of specs) {
+      const named = configured(settings, s.key);
+      if (named)
+        refs.push({
+          key: s.key,
+          role: s.role,
+          path: this.absolute(named.value, dockerd),
+          origin: named.origin,
+        });
+      else if (s.used)
+        refs.push({ key: s.key, role: s.role, path: posix.join(certDir, s.file), origin: 'default' });
+    }
+    return refs;
+  }
+
+  private hostFilesInput(
+    settings: DaemonSettings,
+    base: ExposureBase,
+    systemd: Fact<SystemdFacts>,
+  ): HostFilesInput {
+    const dockerd = base.dockerd.ok ? base.dockerd.value : null;
+    const { env, home, runtimeDir, rootless } = userDirs(dockerd, base.homes);
+    const configHome = env.XDG_CONFIG_HOME || posix.join(home, '.config');
+    const api = base.api.ok ? base.api.value : null;
+    const containerd = configured(settings, 'containerd');
+    const execRoot = configured(settings, 'exec-root');
+    const dataRootSetting = configured(settings, 'data-root') ?? configured(settings, 'graph');
+    const dataHome = env.XDG_DATA_HOME || posix.join(home, '.local', 'share');
+    const dataRoot: HostFilesInput['dataRoot'] = api?.info.dockerRootDir
+      ? { path: api.info.dockerRootDir, origin: 'api', userns: hasSecurityOption(api, 'userns') }
+      : dataRootSetting
+        ? { path: this.absolute(dataRootSetting.value, dockerd), origin: 'config', userns: false }
+        : {
+            path: rootless ? posix.join(dataHome, 'docker') : '/var/lib/docker',
+            origin: 'default',
+            userns: false,
+          };
+    const units = systemd.ok ? systemd.value : null;
+    return {
+      dockerdPid: dockerd?.pid ?? null,
+      configDir: rootless ? posix.join(configHome, 'docker') : '/etc/docker',
+      daemonJson: base.daemonConfig.ok ? base.daemonConfig.value.path : null,
+      containerd: containerd ? { path: containerd.value, origin: containerd.origin } : null,
+      systemContainerdSocket: rootless
+        ? posix.join(runtimeDir, 'containerd', 'containerd.sock')
+        : '/run/containerd/containerd.sock',
+      execRoot: execRoot
+        ? this.absolute(execRoot.value, dockerd)
+        : rootless
+          ? posix.join(runtimeDir, 'docker')
+          : '/var/run/docker',
+      dataRoot,
+      socketGroup: configured(settings, 'group')?.value ?? 'docker',
+      serviceFragment: units?.service.fragment?.path ?? null,
+      socketFragment: units?.sockets.find((s) => s.fragment)?.fragment?.path ?? null,
+    };
+  }
+
+  private exposureInput(
+    settings: DaemonSettings,
+    base: ExposureBase,
+    systemd: Fact<SystemdFacts>,
+    baseline: Facts['configBaseline'],
+  ) {
+    const dockerd = base.dockerd.ok ? base.dockerd.value : null;
+    const notes: string[] = [];
+    const hosts: { value: string; origin: 'hosts_file' | 'hosts_flag' }[] = [];
+    const file = base.daemonConfig.ok ? base.daemonConfig.value.parsed : null;
+    for (const h of stringsOf(file?.hosts)) hosts.push({ value: h, origin: 'hosts_file' });
+    // The file as dockerd read it: its listeners are live even after an edit it has not applied.
+    if (baseline.ok && baseline.value.atStart.known) {
+      for (const h of stringsOf(baseline.value.atStart.file.hosts))
+        hosts.push({ value: h, origin: 'hosts_file' });
+    }
+    let flagArgs: readonly string[] | null = dockerd?.args ?? null;
+    if (!flagArgs && systemd.ok && systemd.value.execStart.argv) {
+      flagArgs = systemd.value.execStart.argv;
+      notes.push(`dockerd not visible: -H flags taken from ${systemd.value.service.name}`);
+    }
+    if (flagArgs) {
+      for (const o of parseDockerdArgs(flagArgs, settings.release).occurrences) {
+        if (o.key === 'hosts') hosts.push({ value: o.value, origin: 'hosts_flag' });
+      }
+    }
+    const declared: DeclaredListener[] = hosts
+      .map((h) => declaredFromHost(h.value, h.origin))
+      .filter((d): d is DeclaredListener => d !== null);
+    const inheritsSockets = hosts.some((h) => h.value.trim().startsWith('fd://'));
+    if (inheritsSockets) {
+      const sockets = systemd.ok ? systemd.value.sockets.filter((s) => s.fragment && !s.masked) : [];
+      if (sockets.length === 0) notes.push('dockerd runs with -H fd:// but no socket unit was found');
+      for (const s of sockets) {
+        for (const v of s.directives['Socket.ListenStream'] ?? []) {
+          const d = declaredFromListenStream(v);
+          if (d) declared.push({ ...d, text: `${s.name} ${d.text}` });
+        }
+      }
+    }
+    return {
+      declared,
+      dockerdPid: dockerd?.pid ?? null,
+      inheritsSockets,
+      notes,
+      timeoutMs: this.deps.probeTimeoutMs,
+    };
+  }
+}

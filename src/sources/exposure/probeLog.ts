@@ -1,0 +1,24 @@
+// Counts the exposure probes apart from the Docker API requests: they go to the daemon's TCP listeners
+// without the exporter's client, once per evaluation and never per scrape.
+import type { ProbeOutcome } from '../../facts/exposureTypes.js';
+
+export class ProbeLog {
+  private readonly counts = new Map<string, { scheme: string; outcome: ProbeOutcome; count: number }>();
+
+  record(scheme: 'http' | 'https', outcome: ProbeOutcome): void {
+    const key = `${scheme} ${outcome}`;
+    const entry = this.counts.get(key) ?? { scheme, outcome, count: 0 };
+    entry.count++;
+    this.counts.set(key, entry);
+  }
+
+  entries(): { scheme: string; outcome: ProbeOutcome; count: number }[] {
+    return [...this.counts.values()];
+  }
+
+  get total(): number {
+    let n = 0;
+    for (const e of this.counts.values()) n += e.count;
+    return n;
+  }
+}

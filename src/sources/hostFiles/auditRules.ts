@@ -1,0 +1,194 @@
+// Audit rules: the persistent rules files, the rules loaded in the kernel (auditctl -l), and the paths
+// CIS 1.1.3-1.1.18 want audited, located on this host rather than assumed.
+import { execFile } from 'node:child_process';
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { AuditFacts, AuditRule, AuditSubject, AuditTarget } from '../../facts/hostFileTypes.js';
+import type { HostPaths } from '../hostPaths.js';
+import { hostRealpath } from './hostRealpath.js';
+
+const RULES_FILE = '/etc/audit/audit.rules';
+const RULES_DIR = '/etc/audit/rules.d';
+/** Where distributions put the binaries (runc is /usr/sbin/runc on Debian, /usr/bin/runc elsewhere). */
+export const BINARY_DIRS: readonly string[] = [
+  '/usr/local/sbin',
+  '/usr/local/bin',
+  '/usr/sbin',
+  '/usr/bin',
+  '/sbin',
+  '/bin',
+];
+
+/** One rule per line, in auditctl syntax (`-w PATH -p wa -k docker`, `-a always,exit -F path=PATH ...`). */
+export function parseAuditRules(text: string, source: string): AuditRule[] {
+  const rules: AuditRule[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const tokens = line.split(/\s+/);
+    let path: string | null = null;
+    let kind: AuditRule['kind'] = 'watch';
+    let perms: string | null = null;
+    let key: string | null = null;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      const next = tokens[i + 1];
+      if (t === '-w' && next) {
+        path = next;
+        kind = 'watch';
+        i++;
+      } else if (t === '-p' && next) {
+        perms = next;
+        i++;
+      } else if (t === '-k' && next) {
+        key = next;
+        i++;
+      } else if (t === '-F' && next) {
+        const eq = next.indexOf('=');
+        const field = next.slice(0, eq);
+        const value = next.slice(eq + 1);
+        if (field === 'path' || field === 'dir') {
+          path = value;
+          kind = field;
+        } else if (field === 'perm') perms = value;
+        else if (field === 'key') key = value;
+        i++;
+      } else if (t === '-W') return;
+    }
+    if (path) rules.push({ source, line: index + 1, text: line, path, kind, perms, key });
+  });
+  return rules;
+}
+
+export async function readAuditRuleFiles(paths: HostPaths): Promise<{ files: string[]; rules: AuditRule[] }> {
+  const dir = await readdir(paths.resolve(RULES_DIR)).catch(() => [] as string[]);
+  const candidates = [
+    RULES_FILE,
+    ...dir
+      .filter((f) => f.endsWith('.rules'))
+      .sort()
+      .map((f) => posix.join(RULES_DIR, f)),
+  ];
+  const files: string[] = [];
+  const rules: AuditRule[] = [];
+  for (const file of candidates) {
+    const text = await readFile(paths.resolve(file), 'utf8').catch(() => null);
+    if (text === null) continue;
+    files.push(file);
+    rules.push(...parseAuditRules(text, file));
+  }
+  return { files, rules };
+}
+
+/** The rules in the kernel. Needs auditctl and CAP_AUDIT_CONTROL; without them the files are all there is. */
+export function loadedAuditRules(
+  timeoutMs = 2_000,
+): Promise<{ rules: AuditRule[] | null; problem: string | null }> {
+  return new Promise((resolve) => {
+    execFile('auditctl', ['-l'], { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'auditctl not installed' : (stderr || err.message).trim();
+        resolve({ rules: null, problem: `auditctl -l: ${why}` });
+        return;
+      }
+      resolve({
+        rules: stdout.trim() === 'No rules' ? [] : parseAuditRules(stdout, 'auditctl -l'),
+        problem: null,
+      });
+    });
+  });
+}
+
+async function findBinary(paths: HostPaths, name: string): Promise<string | null> {
+  for (const dir of BINARY_DIRS) {
+    const p = posix.join(dir, name);
+    if ((await hostRealpath(paths, p)) !== null) return p;
+  }
+  return null;
+}
+
+/** Every name under which the same file can be audited: itself, its real path, and binary dirs that alias it. */
+async function aliasesOf(paths: HostPaths, path: string): Promise<string[]> {
+  const real = await hostRealpath(paths, path);
+  if (real === null) return [];
+  const names = new Set<string>([real]);
+  for (const dir of BINARY_DIRS) {
+    const p = posix.join(dir, posix.basename(path));
+    if (p !== path && (await hostRealpath(paths, p)) === real) names.add(p);
+  }
+  names.delete(path);
+  return [...names];
+}
+
+export interface AuditLocations {
+  readonly dockerdPid: number | null;
+  readonly dataRoot: string | null;
+  readonly configDir: string;
+  readonly daemonJson: string | null;
+  readonly serviceFragment: string | null;
+  readonly socketFragment: string | null;
+  readonly containerdSocket: string | null;
+  readonly containerdConfig: string;
+}
+
+async function locate(
+  paths: HostPaths,
+  where: AuditLocations,
+): Promise<Record<AuditSubject, { path: string | null; how: string }>> {
+  let dockerd: { path: string | null; how: string } = { path: null, how: 'dockerd not found' };
+  if (where.dockerdPid !== null) {
+    const exe = await readlink(paths.proc(where.dockerdPid, 'exe')).catch(() => null);
+    if (exe) dockerd = { path: exe.replace(/ \(deleted\)$/, ''), how: 'the running dockerd' };
+  }
+  if (dockerd.path === null) {
+    const found = await findBinary(paths, 'dockerd');
+    if (found) dockerd = { path: found, how: 'found in the binary directories' };
+  }
+  const binary = async (name: string) => {
+    const p = await findBinary(paths, name);
+    return {
+      path: p,
+      how: p ? 'found in the binary directories' : `${name} not found in ${BINARY_DIRS.join(', ')}`,
+    };
+  };
+  const fixed = (path: string | null, how: string) => ({ path, how });
+  return {
+    dockerd,
+    run_containerd: fixed(
+      where.containerdSocket ? posix.dirname(where.containerdSocket) : null,
+      "the directory of dockerd's containerd socket",
+    ),
+    data_root: fixed(where.dataRoot, "dockerd's data root"),
+    config_dir: fixed(where.configDir, "dockerd's configuration directory"),
+    docker_service: fixed(where.serviceFragment, 'the unit file systemd loads'),
+    containerd_socket: fixed(where.containerdSocket, "dockerd's containerd socket"),
+    docker_socket: fixed(where.socketFragment, 'the socket unit file systemd loads'),
+    default_docker: fixed('/etc/default/docker', 'Debian-style service defaults'),
+    daemon_json: fixed(where.daemonJson, 'the daemon.json dockerd reads'),
+    containerd_config: fixed(where.containerdConfig, "containerd's configuration"),
+    sysconfig_docker: fixed('/etc/sysconfig/docker', 'Red Hat-style service defaults'),
+    containerd: await binary('containerd'),
+    containerd_shim: await binary('containerd-shim'),
+    containerd_shim_runc_v1: await binary('containerd-shim-runc-v1'),
+    containerd_shim_runc_v2: await binary('containerd-shim-runc-v2'),
+    runc: await binary('runc'),
+  };
+}
+
+export async function collectAudit(paths: HostPaths, where: AuditLocations): Promise<AuditFacts> {
+  const [{ files, rules }, loaded, located] = await Promise.all([
+    readAuditRuleFiles(paths),
+    loadedAuditRules(),
+    locate(paths, where),
+  ]);
+  const targets: AuditTarget[] = [];
+  for (const [subject, { path, how }] of Object.entries(located) as [
+    AuditSubject,
+    { path: string | null; how: string },
+  ][]) {
+    const exists = path !== null && (await hostRealpath(paths, path)) !== null;
+    targets.push({ subject, path, aliases: path && exists ? await aliasesOf(paths, path) : [], exists, how });
+  }
+  return { ruleFiles: files, rules, loaded: loaded.rules, loadedProblem: loaded.problem, targets };
+}

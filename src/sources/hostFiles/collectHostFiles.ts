@@ -1,0 +1,124 @@
+// CIS section 1 and 3 host facts: stats of the files the benchmark names, located from dockerd's real
+// configuration; the data root's mount; the socket group's members; audit rules.
+import { readdir } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { ContainerdSocket, DataRootMount, HostFileFacts } from '../../facts/hostFileTypes.js';
+import { type Fact, type FileStat, factError, factOk } from '../../facts/types.js';
+import { statPath } from '../fileStats.js';
+import type { HostPaths } from '../hostPaths.js';
+import { collectAudit } from './auditRules.js';
+import { readDockerGroup } from './dockerGroup.js';
+import { hostRealpath } from './hostRealpath.js';
+import { mountOf, readMounts } from './mounts.js';
+
+export interface HostFilesInput {
+  readonly dockerdPid: number | null;
+  /** dockerd's configuration directory (/etc/docker, or the rootless user's). */
+  readonly configDir: string;
+  readonly daemonJson: string | null;
+  /** The containerd address dockerd was given (flag or daemon.json), if any. */
+  readonly containerd: { readonly path: string; readonly origin: 'flag' | 'file' } | null;
+  /** Where dockerd looks for a system containerd before starting its own. */
+  readonly systemContainerdSocket: string;
+  readonly execRoot: string;
+  readonly dataRoot: {
+    readonly path: string;
+    readonly origin: DataRootMount['origin'];
+    readonly userns: boolean;
+  };
+  /** The group dockerd gives its socket. */
+  readonly socketGroup: string;
+  readonly serviceFragment: string | null;
+  readonly socketFragment: string | null;
+}
+
+async function registryCerts(paths: HostPaths, dir: string): Promise<FileStat[]> {
+  const out: FileStat[] = [];
+  const registries = await readdir(paths.resolve(dir), { withFileTypes: true }).catch(() => []);
+  for (const r of registries) {
+    if (!r.isDirectory()) continue;
+    const sub = posix.join(dir, r.name);
+    const files = await readdir(paths.resolve(sub), { withFileTypes: true }).catch(() => []);
+    for (const f of files) {
+      const st = await statPath(paths, posix.join(sub, f.name));
+      if (st.exists && st.kind === 'file') out.push(st);
+    }
+  }
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** dockerd 20.10+: an explicit address, else the system containerd if its socket exists, else its own. */
+async function containerdSocket(paths: HostPaths, input: HostFilesInput): Promise<ContainerdSocket> {
+  if (input.containerd) {
+    const path = input.containerd.path.replace(/^unix:\/\//, '');
+    return { path, origin: input.containerd.origin, stat: await statPath(paths, path) };
+  }
+  const system = await statPath(paths, input.systemContainerdSocket);
+  if (system.exists) return { path: input.systemContainerdSocket, origin: 'system', stat: system };
+  const supervised = posix.join(input.execRoot, 'containerd', 'containerd.sock');
+  return { path: supervised, origin: 'supervised', stat: await statPath(paths, supervised) };
+}
+
+async function dataRootMount(paths: HostPaths, input: HostFilesInput): Promise<DataRootMount> {
+  const { dataRoot } = input;
+  // dockerd resolves symlinks in its data root; user namespaces add a <uid>.<gid> level below it.
+  const real = (await hostRealpath(paths, dataRoot.path)) ?? dataRoot.path;
+  const path = dataRoot.userns && /\/\d+\.\d+$/.test(real) ? posix.dirname(real) : real;
+  const mounts = await readMounts(paths, input.dockerdPid);
+  const mount = mountOf(mounts, path);
+  const root = mountOf(mounts, '/');
+  return {
+    path,
+    origin: dataRoot.origin,
+    mountPoint: mount?.mountPoint ?? null,
+    fsType: mount?.fsType ?? null,
+    source: mount?.source ?? null,
+    fsRoot: mount?.fsRoot ?? null,
+    sameDeviceAsRoot: mount && root ? mount.device === root.device : null,
+  };
+}
+
+export async function collectHostFiles(
+  paths: HostPaths,
+  input: HostFilesInput,
+): Promise<Fact<HostFileFacts>> {
+  try {
+    const certsDir = posix.join(input.configDir, 'certs.d');
+    const containerd = await containerdSocket(paths, input);
+    const [configDir, certs, defaultDocker, sysconfigDocker, dataRoot, dockerGroup, audit] =
+      await Promise.all([
+        statPath(paths, input.configDir),
+        registryCerts(paths, certsDir),
+        statPath(paths, '/etc/default/docker'),
+        statPath(paths, '/etc/sysconfig/docker'),
+        dataRootMount(paths, input).catch(() => null),
+        readDockerGroup(paths, input.socketGroup),
+        collectAudit(paths, {
+          dockerdPid: input.dockerdPid,
+          dataRoot: input.dataRoot.path,
+          configDir: input.configDir,
+          daemonJson: input.daemonJson,
+          serviceFragment: input.serviceFragment,
+          socketFragment: input.socketFragment,
+          containerdSocket: containerd.path,
+          containerdConfig:
+            containerd.origin === 'supervised'
+              ? posix.join(input.execRoot, 'containerd', 'containerd.toml')
+              : '/etc/containerd/config.toml',
+        }),
+      ]);
+    return factOk({
+      configDir,
+      registryCertsDir: certsDir,
+      registryCerts: certs,
+      defaultDocker,
+      sysconfigDocker,
+      containerdSocket: containerd,
+      dataRoot,
+      dockerGroup,
+      audit,
+    });
+  } catch (e) {
+    return factError(`host files: ${(e as Error).message}`);
+  }
+}

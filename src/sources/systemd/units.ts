@@ -1,0 +1,165 @@
+// Finds the docker.service and docker.socket units systemd would load, with their drop-ins, and the
+// dockerd command line the service starts.
+import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { SystemdFacts, UnitFiles } from '../../facts/hostFileTypes.js';
+import { type DockerdProcess, type Fact, type FileStat, factError, factOk } from '../../facts/types.js';
+import { statPath } from '../fileStats.js';
+import type { HostPaths } from '../hostPaths.js';
+import {
+  applyUnitText,
+  type Directives,
+  expandExecLine,
+  parseEnvironmentAssignments,
+  parseEnvironmentFile,
+} from './unitFile.js';
+
+/** Unit directories, highest precedence first (systemd.unit(5), system manager). */
+export const UNIT_SEARCH_PATH: readonly string[] = [
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/lib/systemd/system',
+  '/usr/lib/systemd/system',
+];
+
+const DEFAULT_SERVICE = 'docker.service';
+
+async function isMasked(paths: HostPaths, hostPath: string): Promise<boolean> {
+  const l = await lstat(paths.resolve(hostPath)).catch(() => null);
+  if (!l) return false;
+  if (l.isCharacterDevice()) return true;
+  if (!l.isSymbolicLink()) return false;
+  const target = await realpath(paths.resolve(hostPath)).catch(() => null);
+  return target === paths.resolve('/dev/null') || target === '/dev/null';
+}
+
+async function readText(paths: HostPaths, hostPath: string): Promise<string> {
+  return readFile(paths.resolve(hostPath), 'utf8');
+}
+
+/** A unit's fragment and drop-ins as systemd picks them: per drop-in name, the most important directory wins. */
+export async function findUnit(paths: HostPaths, name: string): Promise<UnitFiles> {
+  let fragment: FileStat | null = null;
+  let masked = false;
+  for (const dir of UNIT_SEARCH_PATH) {
+    const candidate = join(dir, name);
+    if (await isMasked(paths, candidate)) {
+      masked = true;
+      fragment = await statPath(paths, candidate);
+      break;
+    }
+    const st = await statPath(paths, candidate);
+    if (st.exists && st.kind === 'file') {
+      fragment = st;
+      break;
+    }
+  }
+  const chosen = new Map<string, string>();
+  for (const dir of UNIT_SEARCH_PATH) {
+    const dropDir = join(dir, `${name}.d`);
+    const entries = await readdir(paths.resolve(dropDir)).catch(() => [] as string[]);
+    for (const e of entries) {
+      if (e.endsWith('.conf') && !chosen.has(e)) chosen.set(e, join(dropDir, e));
+    }
+  }
+  const directives: Directives = {};
+  const dropIns: FileStat[] = [];
+  if (!masked) {
+    if (fragment) applyUnitText(directives, await readText(paths, fragment.path));
+    for (const file of [...chosen.keys()].sort()) {
+      const hostPath = chosen.get(file)!;
+      if (await isMasked(paths, hostPath)) continue;
+      const st = await statPath(paths, hostPath);
+      if (!st.exists || st.kind !== 'file') continue;
+      dropIns.push(st);
+      applyUnitText(directives, await readText(paths, hostPath));
+    }
+  }
+  return { name, fragment, masked, dropIns, directives };
+}
+
+/** The systemd service dockerd runs in, from its cgroup path (v2 "0::" or the v1 name=systemd hierarchy). */
+export async function unitOfProcess(paths: HostPaths, pid: number): Promise<string | null> {
+  const text = await readFile(paths.proc(pid, 'cgroup'), 'utf8').catch(() => '');
+  const lines = text.split('\n').filter(Boolean);
+  const preferred = lines.filter((l) => l.startsWith('0::') || l.includes(':name=systemd:'));
+  for (const line of [...preferred, ...lines]) {
+    const path = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+    const unit = path
+      .split('/')
+      .reverse()
+      .find((p) => p.endsWith('.service'));
+    if (unit) return unit;
+  }
+  return null;
+}
+
+async function environmentOf(
+  paths: HostPaths,
+  directives: Readonly<Record<string, readonly string[]>>,
+): Promise<{ env: Record<string, string>; problems: string[] }> {
+  const env = parseEnvironmentAssignments(directives['Service.Environment'] ?? []);
+  const problems: string[] = [];
+  // Files are read in order and override Environment= (systemd.exec(5)).
+  for (const entry of directives['Service.EnvironmentFile'] ?? []) {
+    const optional = entry.startsWith('-');
+    const file = optional ? entry.slice(1) : entry;
+    if (file.includes('*')) {
+      problems.push(`EnvironmentFile=${entry} uses a glob`);
+      continue;
+    }
+    const text = await readFile(paths.resolve(file), 'utf8').catch(() => null);
+    if (text === null) {
+      if (!optional) problems.push(`EnvironmentFile=${file} cannot be read`);
+      continue;
+    }
+    Object.assign(env, parseEnvironmentFile(text));
+  }
+  return { env, problems };
+}
+
+async function execStartOf(paths: HostPaths, service: UnitFiles): Promise<SystemdFacts['execStart']> {
+  if (!service.fragment) return { argv: null, problem: `${service.name} not found` };
+  if (service.masked) return { argv: null, problem: `${service.name} is masked` };
+  const lines = service.directives['Service.ExecStart'] ?? [];
+  if (lines.length === 0) return { argv: null, problem: `${service.name} has no ExecStart=` };
+  if (lines.length > 1)
+    return { argv: null, problem: `${service.name} has ${lines.length} ExecStart= lines` };
+  const { env, problems } = await environmentOf(paths, service.directives);
+  if (problems.length > 0) return { argv: null, problem: problems.join('; ') };
+  let argv: string[];
+  try {
+    argv = expandExecLine(lines[0]!, env);
+  } catch (e) {
+    return { argv: null, problem: (e as Error).message };
+  }
+  if (!argv[0] || basename(argv[0]) !== 'dockerd') {
+    return { argv: null, problem: `ExecStart= runs ${argv[0] ?? 'nothing'}, not dockerd` };
+  }
+  return { argv: argv.slice(1), problem: null };
+}
+
+export async function collectSystemd(
+  paths: HostPaths,
+  dockerd: DockerdProcess | null,
+): Promise<Fact<SystemdFacts>> {
+  try {
+    const dockerdUnit = dockerd ? await unitOfProcess(paths, dockerd.pid) : null;
+    const service = await findUnit(paths, dockerdUnit ?? DEFAULT_SERVICE);
+    const socketNames = [
+      service.name.replace(/\.service$/, '.socket'),
+      ...(service.directives['Service.Sockets'] ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean),
+    ];
+    const sockets = await Promise.all([...new Set(socketNames)].map((n) => findUnit(paths, n)));
+    return factOk({
+      searchPath: UNIT_SEARCH_PATH,
+      dockerdUnit,
+      service,
+      sockets,
+      execStart: await execStartOf(paths, service),
+    });
+  } catch (e) {
+    return factError(`systemd units: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,33 @@
+// The TLS files dockerd is configured with: certificates parsed with node:crypto, the private key only stat'ed.
+import { readFile } from 'node:fs/promises';
+import type { TlsFile, TlsFileFacts } from '../facts/hostFileTypes.js';
+import { type Fact, factError, factOk } from '../facts/types.js';
+import { parseCertificates } from './certificates.js';
+import { statPath } from './fileStats.js';
+import type { HostPaths } from './hostPaths.js';
+
+export type TlsFileRef = Pick<TlsFile, 'role' | 'key' | 'path' | 'origin'>;
+
+async function readTlsFile(paths: HostPaths, ref: TlsFileRef): Promise<TlsFile> {
+  const stat = await statPath(paths, ref.path);
+  if (ref.role === 'key' || !stat.exists) {
+    return { ...ref, stat, certificates: null, problem: stat.exists ? null : `${ref.path} does not exist` };
+  }
+  try {
+    const certificates = parseCertificates(await readFile(paths.resolve(ref.path)));
+    return { ...ref, stat, certificates, problem: null };
+  } catch (e) {
+    return { ...ref, stat, certificates: null, problem: `${ref.path}: ${(e as Error).message}` };
+  }
+}
+
+export async function collectTlsFiles(
+  paths: HostPaths,
+  refs: readonly TlsFileRef[],
+): Promise<Fact<TlsFileFacts>> {
+  try {
+    return factOk({ files: await Promise.all(refs.map((r) => readTlsFile(paths, r))) });
+  } catch (e) {
+    return factError(`TLS files: ${(e as Error).message}`);
+  }
+}
