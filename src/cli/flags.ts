@@ -69,6 +69,19 @@ const FLAGS: readonly FlagDef[] = [
     commands: BOTH,
   },
   {
+    name: 'host.trusted-users',
+    kind: 'string',
+    help: 'Comma-separated users allowed in the group that owns the Docker socket (CIS 1.1.2). Without it the members are listed, not judged.',
+    commands: BOTH,
+  },
+  {
+    name: 'tls.expiry-warning',
+    kind: 'duration',
+    help: 'tls_cert_expiry fails when a daemon TLS certificate has less validity left than this.',
+    default: '30d',
+    commands: BOTH,
+  },
+  {
     name: 'log.level',
     kind: 'string',
     help: 'Log level.',
@@ -198,6 +211,9 @@ export interface CommonOptions {
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly swarmExpected: boolean;
+  /** --host.trusted-users, undefined when not given. */
+  readonly trustedUsers: readonly string[] | undefined;
+  readonly tlsExpiryWarningMs: number;
 }
 
 export interface ServeOptions extends CommonOptions {
@@ -306,6 +322,14 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     logLevel: get('log.level') as LogLevel,
     logFormat: get('log.format') as LogFormat,
     swarmExpected: bool('swarm.expected') ?? false,
+    trustedUsers: values.has('host.trusted-users')
+      ? values
+          .get('host.trusted-users')!
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean)
+      : undefined,
+    tlsExpiryWarningMs: parseDuration(get('tls.expiry-warning')!),
   };
   if (command === 'check') {
     return {

@@ -23,7 +23,7 @@ export async function startExporter(
   build: BuildInfo,
   logger: Logger,
 ): Promise<RunningExporter> {
-  const { paths, requests, api, collector, containers } = wire(opts);
+  const { paths, requests, api, collector, containers, probes } = wire(opts);
   const monitor = new Monitor({
     collector,
     api,
@@ -39,6 +39,8 @@ export async function startExporter(
     containers.markStale(up ? 'docker events stream reconnected' : 'docker events stream ended'),
   );
   containers.onChange(() => monitor.trigger('container_event'));
+  // A daemon `reload` event tells the config baseline which daemon.json the daemon now applies.
+  monitor.on('dockerEvent', (e) => collector.noteDockerEvent(e));
   const containerSeries = new ContainerSeriesBudget(opts.containersMaxSeries);
   let current: { evaluation: Evaluation; metricsText: string } | null = null;
   let sequence = 0;
@@ -63,7 +65,13 @@ export async function startExporter(
     telemetryPath: opts.telemetryPath,
     build,
     current: () => current,
-    exporterRegistry: exporterRegistry({ monitor, requests, processMetrics: opts.processMetrics, webConfig }),
+    exporterRegistry: exporterRegistry({
+      monitor,
+      requests,
+      processMetrics: opts.processMetrics,
+      webConfig,
+      probes,
+    }),
   });
   const server = await listen(app, {
     listenAddress: opts.listenAddress,

@@ -5,6 +5,7 @@ import { ContainerInventoryTracker } from '../sources/containers/inventory.js';
 import { DockerApiClient } from '../sources/dockerApi/client.js';
 import { parseDockerHost, tlsFromEnvAndFlags } from '../sources/dockerApi/endpoint.js';
 import { RequestLog } from '../sources/dockerApi/requestLog.js';
+import { ProbeLog } from '../sources/exposure/probeLog.js';
 import { HostPaths } from '../sources/hostPaths.js';
 import type { CommonOptions } from './flags.js';
 
@@ -14,12 +15,15 @@ export interface Wiring {
   readonly api: DockerApiClient;
   readonly collector: FactCollector;
   readonly containers: ContainerInventoryTracker;
+  /** The unauthenticated-access probes, counted apart from Docker API requests. */
+  readonly probes: ProbeLog;
 }
 
 export function wire(opts: CommonOptions, env: NodeJS.ProcessEnv = process.env): Wiring {
   const paths = new HostPaths(opts.hostRoot);
   const endpoint = parseDockerHost(opts.dockerHost, tlsFromEnvAndFlags(env, opts.tls));
   const requests = new RequestLog();
+  const probes = new ProbeLog();
   const api = new DockerApiClient(endpoint, requests, opts.dockerTimeoutMs);
   const containers = new ContainerInventoryTracker({
     api,
@@ -33,6 +37,9 @@ export function wire(opts: CommonOptions, env: NodeJS.ProcessEnv = process.env):
     configFile: opts.configFile,
     containers,
     swarmExpected: opts.swarmExpected,
+    probes,
+    tlsExpiryWarningSeconds: opts.tlsExpiryWarningMs / 1000,
+    trustedUsers: opts.trustedUsers,
   });
-  return { paths, requests, api, collector, containers };
+  return { paths, requests, api, collector, containers, probes };
 }

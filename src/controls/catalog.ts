@@ -1,6 +1,7 @@
 // The catalog: every control the exporter evaluates, in report order. Adding a control is one entry here.
 import { configValid } from './config/configValid.js';
 import { CONTAINER_CONTROLS } from './containers/index.js';
+import { configDrift } from './daemon/drift.js';
 import { apparmor, noNewPrivileges, rootless, seccomp, selinux, usernsRemap } from './daemon/isolation.js';
 import { logLevel, logRotation, remoteLogging } from './daemon/logging.js';
 import { icc, insecureRegistries, iptables, userlandProxy } from './daemon/network.js';
@@ -14,15 +15,24 @@ import {
 import { baseDeviceSize, storageDriver } from './daemon/storage.js';
 import { swarmMode } from './daemon/swarm.js';
 import { tls } from './daemon/tls.js';
+import { apiUnauthenticated } from './exposure/apiUnauthenticated.js';
+import { tlsCertExpiry } from './exposure/tlsCertExpiry.js';
+import { CIS_FILE_CONTROLS, CIS_FILE_CONTROLS_LATE } from './files/cisFiles.js';
 import {
   daemonJsonOwnership,
   daemonJsonPermissions,
   socketOwnership,
   socketPermissions,
 } from './files/daemonFiles.js';
+import { AUDIT_CONTROLS } from './host/audit.js';
+import { dockerGroupMembers } from './host/dockerGroup.js';
+import { dockerPartition } from './host/partition.js';
 import type { ControlDefinition } from './types.js';
 
 export const CATALOG: readonly ControlDefinition[] = [
+  dockerPartition,
+  dockerGroupMembers,
+  ...AUDIT_CONTROLS,
   rootless,
   icc,
   logLevel,
@@ -30,6 +40,8 @@ export const CATALOG: readonly ControlDefinition[] = [
   insecureRegistries,
   storageDriver,
   tls,
+  apiUnauthenticated,
+  tlsCertExpiry,
   defaultUlimits,
   usernsRemap,
   cgroupParent,
@@ -45,10 +57,13 @@ export const CATALOG: readonly ControlDefinition[] = [
   apparmor,
   logRotation,
   configValid,
+  configDrift,
+  ...CIS_FILE_CONTROLS,
   socketOwnership,
   socketPermissions,
   daemonJsonOwnership,
   daemonJsonPermissions,
+  ...CIS_FILE_CONTROLS_LATE,
   swarmMode,
   ...CONTAINER_CONTROLS,
 ];

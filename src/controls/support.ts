@@ -1,6 +1,10 @@
 // Small helpers shared by control definitions, so each control reads as its rule and nothing else.
+
+import type { ConfigBaseline } from '../facts/baselineTypes.js';
 import type { Setting } from '../facts/daemonSettings.js';
 import { compareVersions, parseVersion } from '../facts/dockerd/releases.js';
+import type { ExposureFacts } from '../facts/exposureTypes.js';
+import type { HostFileFacts, SystemdFacts, TlsFileFacts } from '../facts/hostFileTypes.js';
 import type { DockerApiFacts, Facts, FileFacts, HostFacts } from '../facts/types.js';
 import type { Observed, Verdict } from './types.js';
 
@@ -36,6 +40,11 @@ export const apiOf = (f: Facts): DockerApiFacts => required(f.api, 'Docker API')
 export const filesOf = (f: Facts): FileFacts => required(f.files, 'file metadata');
 export const hostOf = (f: Facts): HostFacts => required(f.host, 'host facts');
 export const apiIfUp = (f: Facts): DockerApiFacts | null => (f.api.ok ? f.api.value : null);
+export const systemdOf = (f: Facts): SystemdFacts => required(f.systemd, 'systemd units');
+export const tlsFilesOf = (f: Facts): TlsFileFacts => required(f.tlsFiles, 'TLS files');
+export const hostFilesOf = (f: Facts): HostFileFacts => required(f.hostFiles, 'host files');
+export const exposureOf = (f: Facts): ExposureFacts => required(f.exposure, 'exposure probe');
+export const baselineOf = (f: Facts): ConfigBaseline => required(f.configBaseline, 'config baseline');
 
 export interface SecurityOption {
   readonly name: string;

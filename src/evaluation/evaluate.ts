@@ -6,9 +6,10 @@ import { parseDockerdArgs } from '../facts/dockerd/flags.js';
 import { releaseFor } from '../facts/dockerd/releases.js';
 import { type Facts, factsSource, SOURCE_NAMES, type SourceName } from '../facts/types.js';
 import { daemonOptions } from './daemonOptions.js';
+import { exposureSummary } from './exposureSummary.js';
 import type { Evaluation, SourceStatus } from './types.js';
 
-export function settingsFor(facts: Facts): DaemonSettings {
+export function settingsFor(facts: Pick<Facts, 'api' | 'daemonConfig' | 'dockerd'>): DaemonSettings {
   const api = facts.api.ok ? facts.api.value : null;
   const { release } = releaseFor(api?.version.version || api?.info.serverVersion || null);
   let file: DaemonSettings['file'] = null;
@@ -122,5 +123,6 @@ export function evaluate(facts: Facts, catalog: readonly ControlDefinition[], no
         ? facts.files.value.daemonJson.mtimeSeconds
         : null,
     daemonStartTimeSeconds: facts.dockerd.ok ? facts.dockerd.value.startTimeSeconds : null,
+    exposure: exposureSummary(facts, settings),
   };
 }

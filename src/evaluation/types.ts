@@ -1,5 +1,6 @@
 import type { ControlResult, Status } from '../controls/types.js';
 import type { DockerEngineVersion, SourceName } from '../facts/types.js';
+import type { ExposureSummary } from './exposureSummary.js';
 
 export interface SourceStatus {
   readonly up: boolean;
@@ -43,4 +44,6 @@ export interface Evaluation {
   readonly daemonConfigPath: string | null;
   readonly daemonConfigMtimeSeconds: number | null;
   readonly daemonStartTimeSeconds: number | null;
+  /** TLS certificate lifetimes and pending configuration changes, for the exposure metrics. */
+  readonly exposure?: ExposureSummary;
 }

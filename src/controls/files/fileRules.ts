@@ -1,7 +1,7 @@
 // Factories for the CIS section 3 file checks, so each file is one small catalog entry.
 import type { Facts, FileStat, HostFacts } from '../../facts/types.js';
 import { ControlError, fail, hostOf, notApplicable, octal, pass } from '../support.js';
-import type { ControlDefinition, EvaluationContext, Severity } from '../types.js';
+import type { ControlDefinition, EvaluationContext, Observed, Severity, Verdict } from '../types.js';
 
 interface FileControlBase {
   readonly id: string;
@@ -9,8 +9,11 @@ interface FileControlBase {
   readonly title: string;
   readonly severity: Severity;
   readonly remediation: string;
-  /** The file to judge; null means the control does not apply (with `absentReason`). */
-  readonly target: (ctx: EvaluationContext) => FileStat | null;
+  /**
+   * The file to judge, or several (registry certificates, a unit and its drop-ins); null or none means
+   * the control does not apply (with `absentReason`).
+   */
+  readonly target: (ctx: EvaluationContext) => FileStat | readonly FileStat[] | null;
   readonly absentReason: string;
   /** A missing file is an error for files that must exist (the live socket) and not_applicable otherwise. */
   readonly missing: 'error' | 'not_applicable';
@@ -22,14 +25,44 @@ interface FileControlBase {
 function locate(
   base: FileControlBase,
   ctx: EvaluationContext,
-): FileStat | { verdict: ReturnType<typeof notApplicable> } {
-  const file = base.target(ctx);
-  if (!file) return { verdict: notApplicable(base.absentReason) };
-  if (!file.exists) {
-    if (base.missing === 'error') throw new ControlError(`${file.path} does not exist`);
-    return { verdict: notApplicable(`${file.path} does not exist`, { path: file.path }) };
+): FileStat[] | { verdict: ReturnType<typeof notApplicable> } {
+  const target = base.target(ctx);
+  const files = target === null ? [] : 'path' in target ? [target] : [...target];
+  if (files.length === 0) return { verdict: notApplicable(base.absentReason) };
+  const present = files.filter((f) => f.exists);
+  if (present.length === 0) {
+    const names = files.map((f) => f.path).join(', ');
+    if (base.missing === 'error') throw new ControlError(`${names} does not exist`);
+    return {
+      verdict: notApplicable(
+        `${names} does not exist`,
+        files.length === 1 ? { path: files[0]!.path } : { paths: files.map((f) => f.path) },
+      ),
+    };
   }
-  return file;
+  return present;
+}
+
+interface FileJudgement {
+  readonly ok: boolean;
+  readonly reason: string;
+  readonly observed: Observed;
+}
+
+/** One file gives its own verdict; several pass together or fail with the files that break the rule. */
+function combine(judged: readonly FileJudgement[], expected: string): Verdict {
+  if (judged.length === 1) {
+    const [j] = judged;
+    return j!.ok ? pass(j!.reason, j!.observed, expected) : fail(j!.reason, j!.observed, expected);
+  }
+  const observed = { files: judged.map((j) => j.observed) };
+  const bad = judged.filter((j) => !j.ok);
+  if (bad.length > 0) return fail(bad.map((j) => j.reason).join('; '), observed, expected);
+  return pass(
+    `all ${judged.length} files conform: ${judged.map((j) => j.reason).join('; ')}`,
+    observed,
+    expected,
+  );
 }
 
 /** The catalog fields every file control shares. */
@@ -65,20 +98,18 @@ export function ownershipControl(
       const located = locate(base, ctx);
       if ('verdict' in located) return located.verdict;
       const host = hostOf(ctx.facts);
-      const owner = `${nameOf(host.users, located.uid)}:${nameOf(host.groups, located.gid)}`;
-      const observed = { path: located.path, owner, uid: located.uid, gid: located.gid };
       const users = base.rule.users(ctx, host);
       const groups = base.rule.groups(ctx, host);
-      if (base.expectKind && located.kind !== base.expectKind) {
-        return fail(
-          `${located.path} is a ${located.kind}, not a ${base.expectKind}`,
-          observed,
-          base.rule.expected,
-        );
-      }
-      return users.includes(located.uid) && groups.includes(located.gid)
-        ? pass(`${located.path} is owned by ${owner}`, observed, base.rule.expected)
-        : fail(`${located.path} is owned by ${owner}`, observed, base.rule.expected);
+      const judge = (file: FileStat): FileJudgement => {
+        const owner = `${nameOf(host.users, file.uid)}:${nameOf(host.groups, file.gid)}`;
+        const observed = { path: file.path, owner, uid: file.uid, gid: file.gid };
+        if (base.expectKind && file.kind !== base.expectKind) {
+          return { ok: false, reason: `${file.path} is a ${file.kind}, not a ${base.expectKind}`, observed };
+        }
+        const ok = users.includes(file.uid) && groups.includes(file.gid);
+        return { ok, reason: `${file.path} is owned by ${owner}`, observed };
+      };
+      return combine(located.map(judge), base.rule.expected);
     },
   };
 }
@@ -89,20 +120,23 @@ export function permissionsControl(base: FileControlBase & { readonly maxMode: n
     evaluate(ctx) {
       const located = locate(base, ctx);
       if ('verdict' in located) return located.verdict;
-      const observed = { path: located.path, mode: octal(located.mode) };
       const expected = `${octal(base.maxMode)} or stricter`;
-      if (base.expectKind && located.kind !== base.expectKind) {
-        return fail(`${located.path} is a ${located.kind}, not a ${base.expectKind}`, observed, expected);
-      }
-      // A bitmask test: 622 is not "stricter than 644" although it is a smaller number.
-      const extra = located.mode & ~base.maxMode;
-      return extra === 0
-        ? pass(`${located.path} has mode ${octal(located.mode)}`, observed, expected)
-        : fail(
-            `${located.path} has mode ${octal(located.mode)}, which grants ${octal(extra)} beyond ${octal(base.maxMode)}`,
-            observed,
-            expected,
-          );
+      const judge = (file: FileStat): FileJudgement => {
+        const observed = { path: file.path, mode: octal(file.mode) };
+        if (base.expectKind && file.kind !== base.expectKind) {
+          return { ok: false, reason: `${file.path} is a ${file.kind}, not a ${base.expectKind}`, observed };
+        }
+        // A bitmask test: 622 is not "stricter than 644" although it is a smaller number.
+        const extra = file.mode & ~base.maxMode;
+        return extra === 0
+          ? { ok: true, reason: `${file.path} has mode ${octal(file.mode)}`, observed }
+          : {
+              ok: false,
+              reason: `${file.path} has mode ${octal(file.mode)}, which grants ${octal(extra)} beyond ${octal(base.maxMode)}`,
+              observed,
+            };
+      };
+      return combine(located.map(judge), expected);
     },
   };
 }
@@ -110,6 +144,16 @@ export function permissionsControl(base: FileControlBase & { readonly maxMode: n
 export const rootOnly = (ctx: EvaluationContext): number[] => {
   const r = rootlessUid(ctx.facts);
   return r === null ? [0] : [0, r];
+};
+
+/** root:root, or the daemon's own user and group when it runs rootless. */
+export const rootOwned: OwnershipRule = {
+  users: rootOnly,
+  groups: (ctx, host) => {
+    const uid = rootlessUid(ctx.facts);
+    return uid !== null && host.users[uid] ? [0, ...groupIds(host, [host.users[uid]!])] : [0];
+  },
+  expected: 'root:root',
 };
 
 export function groupIds(host: HostFacts, names: readonly string[]): number[] {

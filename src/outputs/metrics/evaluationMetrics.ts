@@ -4,6 +4,7 @@ import { SECTIONS, STATUSES } from '../../controls/types.js';
 import type { Evaluation } from '../../evaluation/types.js';
 import type { BuildInfo } from '../buildInfo.js';
 import { type ContainerSeriesBudget, renderContainerMetrics } from './containerMetrics.js';
+import { renderExposureMetrics } from './exposureMetrics.js';
 
 /** A fresh registry per evaluation, so a control or option that disappears leaves no stale series. */
 export async function renderEvaluation(
@@ -118,5 +119,6 @@ export async function renderEvaluation(
     ).set(evaluation.daemonStartTimeSeconds);
   }
   renderContainerMetrics(registry, evaluation, containerSeries);
+  renderExposureMetrics(registry, evaluation);
   return registry.metrics();
 }

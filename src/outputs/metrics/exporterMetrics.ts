@@ -2,6 +2,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Monitor } from '../../evaluation/monitor.js';
 import type { RequestLog } from '../../sources/dockerApi/requestLog.js';
+import type { ProbeLog } from '../../sources/exposure/probeLog.js';
+import { registerProbeMetrics } from './exposureMetrics.js';
 
 /** Outcome of the last --web.config.file (re)load, as exporter-toolkit based exporters report it. */
 export class WebConfigReloads {
@@ -18,6 +20,7 @@ export function exporterRegistry(opts: {
   requests: RequestLog;
   processMetrics: boolean;
   webConfig?: WebConfigReloads;
+  probes?: ProbeLog;
 }): Registry {
   const registry = new Registry();
   if (opts.processMetrics) {
@@ -71,6 +74,7 @@ export function exporterRegistry(opts: {
       this.set(monitor.dockerEventsConnected ? 1 : 0);
     },
   });
+  if (opts.probes) registerProbeMetrics(registry, opts.probes);
   const web = opts.webConfig;
   if (web) {
     new Gauge({
