@@ -1,6 +1,6 @@
 // Finds the docker.service and docker.socket units systemd would load, with their drop-ins, and the
 // dockerd command line the service starts.
-import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { SystemdFacts, UnitFiles } from '../../facts/hostFileTypes.js';
 import { type DockerdProcess, type Fact, type FileStat, factError, factOk } from '../../facts/types.js';
@@ -25,13 +25,13 @@ export const UNIT_SEARCH_PATH: readonly string[] = [
 
 const DEFAULT_SERVICE = 'docker.service';
 
+/** systemctl mask links the unit to /dev/null (some tools copy the device node instead). */
 async function isMasked(paths: HostPaths, hostPath: string): Promise<boolean> {
   const l = await lstat(paths.resolve(hostPath)).catch(() => null);
   if (!l) return false;
   if (l.isCharacterDevice()) return true;
   if (!l.isSymbolicLink()) return false;
-  const target = await realpath(paths.resolve(hostPath)).catch(() => null);
-  return target === paths.resolve('/dev/null') || target === '/dev/null';
+  return (await readlink(paths.resolve(hostPath)).catch(() => null)) === '/dev/null';
 }
 
 async function readText(paths: HostPaths, hostPath: string): Promise<string> {
