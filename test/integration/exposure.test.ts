@@ -19,7 +19,6 @@ import {
   writeOwner,
 } from '../support/cleanup.js';
 import {
-  createDaemon,
   DOCKERD_PATH,
   dockerdUnavailableReason,
   type SandboxDaemon,
@@ -51,22 +50,6 @@ interface ObservedListeners {
 async function opensslNotAfter(file: string): Promise<number> {
   const { stdout } = await exec('openssl', ['x509', '-noout', '-enddate', '-in', file]);
   return Date.parse(stdout.trim().replace(/^notAfter=/, '')) / 1000;
-}
-
-/** A daemon with its own unix socket (for the exporter) beside a TCP listener. */
-async function startWithTcp(port: number, extra: Record<string, unknown>): Promise<SandboxDaemon> {
-  const daemon = await createDaemon({ config: {} });
-  try {
-    await daemon.writeConfig({
-      hosts: [`unix://${daemon.dir}/docker.sock`, `tcp://127.0.0.1:${port}`],
-      ...extra,
-    });
-    await daemon.start();
-  } catch (e) {
-    await daemon.destroy();
-    throw e;
-  }
-  return daemon;
 }
 
 describe('a plain TCP listener on every address', { skip, timeout: 180_000 }, () => {
@@ -107,15 +90,20 @@ describe('TLS without client verification, a certificate for 10 days', { skip, t
   let daemon: SandboxDaemon;
   let port: number;
   let exporter: TestExporter | undefined;
+  /** The exporter itself reaches the daemon over that listener, verifying its certificate. */
+  const reach = (): string[] => [`--docker.host=tcp://127.0.0.1:${port}`, `--docker.tls-ca=${pki.caCert}`];
 
   before(async () => {
     pki = await makePki({ days: 10, caDays: 400 });
     port = await getFreePort();
-    daemon = await startWithTcp(port, {
-      tls: true,
-      tlsverify: false,
-      tlscert: pki.serverCert,
-      tlskey: pki.serverKey,
+    daemon = await startDaemon({
+      config: {
+        hosts: [`tcp://127.0.0.1:${port}`],
+        tls: true,
+        tlsverify: false,
+        tlscert: pki.serverCert,
+        tlskey: pki.serverKey,
+      },
     });
   });
   after(async () => {
@@ -125,7 +113,7 @@ describe('TLS without client verification, a certificate for 10 days', { skip, t
   });
 
   test('answers /_ping over TLS without a certificate: fail; plain HTTP is told to use TLS', async () => {
-    const { report } = await checkJson([`--docker.host=${daemon.host}`]);
+    const { report } = await checkJson(reach());
     const c = control(report.controls, 'api_unauthenticated');
     assert.equal(c.status, 'fail', c.reason);
     assert.match(c.reason, new RegExp(`tcp://127\\.0\\.0\\.1:${port}: HTTPS: Docker API answered HTTP 200`));
@@ -137,7 +125,7 @@ describe('TLS without client verification, a certificate for 10 days', { skip, t
   test('tls_cert_expiry fails under 30 days, naming the file, the endpoint and the date; passes with a 5-day warning', async () => {
     const notAfter = await opensslNotAfter(pki.serverCert);
     const date = new Date(notAfter * 1000).toISOString().slice(0, 10);
-    const { report } = await checkJson([`--docker.host=${daemon.host}`]);
+    const { report } = await checkJson(reach());
     const c = control(report.controls, 'tls_cert_expiry');
     assert.equal(c.status, 'fail', c.reason);
     assert.match(
@@ -148,12 +136,12 @@ describe('TLS without client verification, a certificate for 10 days', { skip, t
       c.reason,
       new RegExp(`endpoint certificate 127\\.0\\.0\\.1:${port} \\(CN=dockerd\\) expires on ${date}`),
     );
-    const relaxed = await checkJson([`--docker.host=${daemon.host}`, '--tls.expiry-warning=5d']);
+    const relaxed = await checkJson([...reach(), '--tls.expiry-warning=5d']);
     assert.equal(control(relaxed.report.controls, 'tls_cert_expiry').status, 'pass');
   });
 
   test('not_after metrics per role and path; probes counted apart, once per evaluation, never per scrape', async () => {
-    exporter = await startTestExporter([`--docker.host=${daemon.host}`]);
+    exporter = await startTestExporter(reach());
     const notAfter = await opensslNotAfter(pki.serverCert);
     const m = await exporter.scrape();
     const name = 'dockersec_tls_cert_not_after_timestamp_seconds';
@@ -183,15 +171,25 @@ describe('mTLS with certificates that expire in 3 days', { skip, timeout: 180_00
   let pki: Pki;
   let daemon: SandboxDaemon;
   let port: number;
+  /** The exporter holds a client certificate; the probe does not. */
+  const reach = (): string[] => [
+    `--docker.host=tcp://127.0.0.1:${port}`,
+    `--docker.tls-ca=${pki.caCert}`,
+    `--docker.tls-cert=${pki.clientCert}`,
+    `--docker.tls-key=${pki.clientKey}`,
+  ];
 
   before(async () => {
     pki = await makePki({ days: 3 });
     port = await getFreePort();
-    daemon = await startWithTcp(port, {
-      tlsverify: true,
-      tlscacert: pki.caCert,
-      tlscert: pki.serverCert,
-      tlskey: pki.serverKey,
+    daemon = await startDaemon({
+      config: {
+        hosts: [`tcp://127.0.0.1:${port}`],
+        tlsverify: true,
+        tlscacert: pki.caCert,
+        tlscert: pki.serverCert,
+        tlskey: pki.serverKey,
+      },
     });
   });
   after(async () => {
@@ -200,7 +198,7 @@ describe('mTLS with certificates that expire in 3 days', { skip, timeout: 180_00
   });
 
   test('no answer without a client certificate: pass; the expiring CA, server and endpoint certificates fail', async () => {
-    const { report } = await checkJson([`--docker.host=${daemon.host}`]);
+    const { report } = await checkJson(reach());
     const api = control(report.controls, 'api_unauthenticated');
     assert.equal(api.status, 'pass', api.reason);
     assert.match(api.reason, new RegExp(`tcp://127\\.0\\.0\\.1:${port}: TLS, client certificate required`));
