@@ -250,6 +250,23 @@ describe('config_drift', () => {
     assert.doesNotMatch(none, /restart_pending/, 'unknown is no series, not a 0');
   });
 
+  test('credentials never reach the reason or the report: proxy and log-opts withheld, URL userinfo masked', () => {
+    const r = run(configDrift, {
+      config: {
+        proxies: { 'http-proxy': 'http://user:hunter2@proxy:3128' },
+        'log-opts': { 'splunk-token': 'tok-123' },
+        'registry-mirrors': ['https://mirror-user:s3cret@mirror.example'],
+      },
+      exposure: { ...noUnit, ...atStart({}) },
+    });
+    assert.equal(r.status, 'fail');
+    const text = JSON.stringify([r.reason, r.observed]);
+    for (const secret of ['hunter2', 'tok-123', 's3cret', 'mirror-user'])
+      assert.ok(!text.includes(secret), secret);
+    assert.match(r.reason, /proxies: "\(not shown\)" configured/);
+    assert.match(r.reason, /https:\/\/xxxxx:xxxxx@mirror\.example/);
+  });
+
   test('insecure registries: configured names and CIDRs against /info', () => {
     const o = {
       config: { 'insecure-registries': ['10.0.0.0/8', 'reg:5000'] },

@@ -42,9 +42,20 @@ const stable = (v: unknown): string =>
       : x,
   ) ?? 'undefined';
 
-const show = (v: unknown): string => {
+/** Keys whose values carry credentials (proxy URLs, log driver tokens): compared, never shown. */
+const SECRET_KEYS = new Set(['proxies', 'http-proxy', 'https-proxy', 'log-opts', 'cluster-store-opts']);
+
+/** A value for reasons and reports: secrets withheld, URL userinfo masked the way dockerd masks it. */
+function shown(key: string, v: unknown): unknown {
+  if (v === undefined) return undefined;
+  if (SECRET_KEYS.has(key)) return '(not shown)';
+  const masked = JSON.stringify(v).replace(/([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^@/?#"\s]*@/g, '$1xxxxx:xxxxx@');
+  return JSON.parse(masked) as unknown;
+}
+
+const show = (key: string, v: unknown): string => {
   if (v === undefined) return 'unset';
-  const text = JSON.stringify(v);
+  const text = JSON.stringify(shown(key, v));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 };
 
@@ -178,7 +189,14 @@ function tlsFileDrift(facts: Facts, start: number | null): DriftItem[] {
 const describeItem = (i: DriftItem): string =>
   i.note
     ? `${i.key} (${i.note})`
-    : `${i.key}: ${show(i.configured)} configured, ${show(i.running)} running (${i.from})`;
+    : `${i.key}: ${show(i.key, i.configured)} configured, ${show(i.key, i.running)} running (${i.from})`;
+
+const observedItem = (i: DriftItem) => ({
+  key: i.key,
+  configured: shown(i.key, i.configured) ?? null,
+  running: shown(i.key, i.running) ?? null,
+  from: i.from,
+});
 
 export const configDrift: ControlDefinition = {
   id: 'config_drift',
@@ -197,18 +215,8 @@ export const configDrift: ControlDefinition = {
     const restart = report.pending.filter((i) => i.appliedBy === 'restart');
     const reload = report.pending.filter((i) => i.appliedBy === 'reload');
     const observed = {
-      restart_pending: restart.map((i) => ({
-        key: i.key,
-        configured: i.configured,
-        running: i.running,
-        from: i.from,
-      })),
-      reload_pending: reload.map((i) => ({
-        key: i.key,
-        configured: i.configured,
-        running: i.running,
-        from: i.from,
-      })),
+      restart_pending: restart.map(observedItem),
+      reload_pending: reload.map(observedItem),
       unknown: report.unknown,
       flags_from: report.flagsFrom,
     };
