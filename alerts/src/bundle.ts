@@ -1,12 +1,15 @@
 import { stringify } from 'yaml';
 import type { BundleConfig } from './config.js';
 import { controlAlerts } from './controlAlerts.js';
+import { daemonAlerts } from './daemonAlerts.js';
 import { exporterAlerts } from './exporterAlerts.js';
 import { recordingRules } from './recordingRules.js';
 import type { RuleFile } from './types.js';
 
 export function ruleFile(config: BundleConfig): RuleFile {
-  return { groups: [recordingRules(config), exporterAlerts(config), controlAlerts(config)] };
+  return {
+    groups: [recordingRules(config), exporterAlerts(config), controlAlerts(config), daemonAlerts(config)],
+  };
 }
 
 const HEADER = [

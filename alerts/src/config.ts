@@ -35,6 +35,17 @@ export interface BundleConfig {
    * wait a whole `for` again, sending two notifications for nothing.
    */
   readonly keepFiringFor: Readonly<Record<AlertKind, Duration>>;
+  /**
+   * Validity left below which a daemon TLS certificate alerts as warning, and as critical. The warning
+   * matches the exporter's --tls.expiry-warning default, so the alert and tls_cert_expiry agree.
+   */
+  readonly certificateExpiry: { readonly warning: Duration; readonly critical: Duration };
+  /**
+   * Window over which dropped per-container series count. The exporter counts drops once per
+   * evaluation and re-evaluates at least every --docker.resync-interval (5m by default), so the window
+   * must span two of those or the alert flaps between them.
+   */
+  readonly seriesDroppedWindow: Duration;
 }
 
 export type AlertKind =
@@ -45,7 +56,10 @@ export type AlertKind =
   | 'sourceFailing'
   | 'controlFailing'
   | 'daemonConfigInvalid'
-  | 'containerFinding';
+  | 'containerFinding'
+  | 'certificateExpiring'
+  | 'configRestartPending'
+  | 'containerSeriesDropped';
 
 export const defaultConfig: BundleConfig = {
   selector: 'job="dockersec"',
@@ -61,6 +75,11 @@ export const defaultConfig: BundleConfig = {
     controlFailing: '15m',
     daemonConfigInvalid: '5m',
     containerFinding: '10m',
+    certificateExpiring: '15m',
+    // Editing daemon.json and restarting a little later is the normal way to change it; an hour
+    // means the restart was forgotten.
+    configRestartPending: '1h',
+    containerSeriesDropped: '5m',
   },
   keepFiringFor: {
     exporterDown: '0s',
@@ -71,7 +90,13 @@ export const defaultConfig: BundleConfig = {
     controlFailing: '5m',
     daemonConfigInvalid: '5m',
     containerFinding: '5m',
+    // The series of a listener's certificate is gone while dockerd restarts.
+    certificateExpiring: '5m',
+    configRestartPending: '0s',
+    containerSeriesDropped: '0s',
   },
+  certificateExpiry: { warning: '30d', critical: '7d' },
+  seriesDroppedWindow: '15m',
 };
 
 /** Returns a config with every `for` set to `forAll` and no keep_firing_for: for fast end-to-end runs. */

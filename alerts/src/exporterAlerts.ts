@@ -86,6 +86,21 @@ export function exporterAlerts(config: BundleConfig): RuleGroup {
         runbook_url: runbook(config, 'source-failing'),
       },
     },
+    {
+      // The counter grows once per evaluation while over the cap, so an increase means "still over it".
+      alert: 'DockerSecContainerSeriesDropped',
+      expr: `increase(dockersec_container_series_dropped_total${matchers(config)}[${config.seriesDroppedWindow}]) > 0`,
+      ...timing(config, 'containerSeriesDropped'),
+      labels: { severity: 'info' },
+      annotations: {
+        summary: 'The dockersec exporter leaves out per-container findings over its series cap.',
+        description:
+          'The exporter at {{ $labels.instance }} (job {{ $labels.job }}) has more failing (control, container) ' +
+          `pairs than --containers.max-series and has left some out of dockersec_container_control_failing in the last ${config.seriesDroppedWindow}. ` +
+          'The per-control counts stay exact; the per-container alerts and tables miss the least severe findings.',
+        runbook_url: runbook(config, 'container-series-dropped'),
+      },
+    },
   ];
   return { name: 'dockersec.exporter.alerts', rules };
 }

@@ -2,10 +2,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
+import { ruleFile } from '../../alerts/src/bundle.js';
+import { defaultConfig } from '../../alerts/src/config.js';
 import { readRunbooks } from '../../alerts/src/runbooks.js';
+import { type AlertingRule, isAlertingRule } from '../../alerts/src/types.js';
 import { CATALOG } from '../../src/controls/catalog.js';
 import { KNOWN_CONTROLS } from './support/controls.js';
 import { RUNBOOKS } from './support/paths.js';
+import { type Matcher, selectors } from './support/promql.js';
 
 const runbooks = new Map(readRunbooks().map((r) => [r.name, r]));
 
@@ -16,6 +20,44 @@ function expectedControls(): { id: string; cis: string | null; severity: string 
   for (const c of CATALOG) byId.set(c.id, { id: c.id, cis: c.cis, severity: c.severity });
   return [...byId.values()];
 }
+
+const alerts = ruleFile(defaultConfig)
+  .groups.flatMap((g) => g.rules)
+  .filter(isAlertingRule);
+
+const holds = (m: Matcher, value: string): boolean => {
+  switch (m.op) {
+    case '=':
+      return value === m.value;
+    case '!=':
+      return value !== m.value;
+    case '=~':
+      return new RegExp(`^(?:${m.value})$`).test(value);
+    case '!~':
+      return !new RegExp(`^(?:${m.value})$`).test(value);
+  }
+};
+
+/**
+ * Whether an alert can fire for a control: it links the control's page, or it links the page of
+ * whatever control it fires for and its selectors let this control (and its severity) through.
+ */
+function firesFor(alert: AlertingRule, control: { id: string; severity: string }): boolean {
+  const page = alert.annotations.runbook_url.slice(defaultConfig.runbookBaseUrl.length + 1, -'.md'.length);
+  if (page === control.id) return true;
+  if (page !== '{{ $labels.control }}') return false;
+  return selectors(alert.expr).every((s) =>
+    s.matchers.every(
+      (m) =>
+        (m.name !== 'control' || holds(m, control.id)) &&
+        (m.name !== 'control_severity' || holds(m, control.severity)),
+    ),
+  );
+}
+
+/** The fourth cell of the header table's data row. */
+const alertCell = (text: string): string | undefined =>
+  /^\|\s*`[a-z0-9_]+`\s*\|[^|]*\|[^|]*\|([^|]*)\|/m.exec(text)?.[1]?.trim();
 
 describe('docs/runbooks', () => {
   test("every control of the exporter's catalog has a runbook that agrees with the catalog", () => {
@@ -28,6 +70,37 @@ describe('docs/runbooks', () => {
         `docs/runbooks/${c.id}.md header`,
       );
       assert.ok(rb.title.startsWith(`${c.id}: `), `docs/runbooks/${c.id}.md title`);
+    }
+  });
+
+  test('the Alert column of every control runbook names the alerts that really fire for it', () => {
+    for (const c of expectedControls()) {
+      const rb = runbooks.get(c.id);
+      const cell = rb && alertCell(rb.text);
+      assert.ok(cell, `docs/runbooks/${c.id}.md: no Alert column`);
+      const firing = alerts.filter((a) => firesFor(a, c));
+      const names = new Set(firing.map((a) => a.alert));
+      if (names.size === 0) {
+        assert.equal(cell, 'none (dashboard only)', `docs/runbooks/${c.id}.md: no alert fires for it`);
+        continue;
+      }
+      for (const name of names) {
+        assert.ok(cell.includes(`\`${name}\``), `docs/runbooks/${c.id}.md: Alert column lacks ${name}`);
+        const severities = new Set(firing.filter((a) => a.alert === name).map((a) => a.labels.severity));
+        if (severities.size === 1) {
+          const [severity] = severities;
+          assert.ok(
+            cell.includes(`severity ${severity}`),
+            `docs/runbooks/${c.id}.md: ${name} fires as ${severity}, the Alert column says "${cell}"`,
+          );
+        }
+      }
+      for (const named of cell.matchAll(/`(DockerSec\w+)`/g)) {
+        assert.ok(
+          names.has(named[1]!),
+          `docs/runbooks/${c.id}.md names ${named[1]}, which never fires for it`,
+        );
+      }
     }
   });
 
