@@ -121,9 +121,13 @@ describe('the alerting bundle end to end', { skip: distMissingReason() }, () => 
     `alertname=DockerSecDaemonConfigInvalid,instance=${instance},control=config_valid`,
     `alertname=DockerSecDockerSocketMounted,instance=${instance},control=container_docker_socket,container=${CONTAINER}`,
   ];
+  // The daemon.json edit after the start also waits for a restart (config_drift).
   const expectedTickets = () => [
     `alertname=DockerSecControlFailing,instance=${instance},control=insecure_registries`,
+    `alertname=DockerSecDaemonConfigRestartPending,instance=${instance}`,
   ];
+  /** Runbook pages of the alerts that carry no control label. */
+  const PAGE_OF: Record<string, string> = { DockerSecDaemonConfigRestartPending: 'config_drift' };
 
   const statesAre = (status: 'firing' | 'resolved') => () => {
     const pager = latestStates(webhook!.messages, 'dockersec-pager');
@@ -151,7 +155,11 @@ describe('the alerting bundle end to end', { skip: distMissingReason() }, () => 
       const page = alert.annotations.runbook_url
         ?.replace(`${defaultConfig.runbookBaseUrl}/`, '')
         .replace(/\.md$/, '');
-      assert.equal(page, alert.labels.control, `${key}: runbook_url ${alert.annotations.runbook_url}`);
+      assert.equal(
+        page,
+        alert.labels.control ?? PAGE_OF[alert.labels.alertname ?? ''],
+        `${key}: runbook_url ${alert.annotations.runbook_url}`,
+      );
       assert.ok(runbooks.has(page!), `${key}: no docs/runbooks/${page}.md`);
       assert.ok(
         alert.annotations.description?.includes(instance),
@@ -232,6 +240,14 @@ describe('the alerting bundle end to end', { skip: distMissingReason() }, () => 
         const r = await prom!.query(`dockersec_control_status{job="${JOB}"} == 1`);
         const seen = Object.fromEntries(r.data?.result.map((x) => [x.metric.control, x.metric.status]) ?? []);
         return Object.entries(verdicts).every(([c, s]) => seen[c] === s) ? true : undefined;
+      },
+      30_000,
+    );
+    await waitFor(
+      'no restart pending in Prometheus',
+      async () => {
+        const r = await prom!.query(`dockersec_daemon_config_restart_pending{job="${JOB}"} == 0`);
+        return r.data?.result.length === 1 ? true : undefined;
       },
       30_000,
     );
