@@ -100,26 +100,54 @@ export function loadedAuditRules(
   });
 }
 
-async function findBinary(paths: HostPaths, name: string): Promise<string | null> {
-  for (const dir of BINARY_DIRS) {
-    const p = posix.join(dir, name);
-    if ((await hostRealpath(paths, p)) !== null) return p;
-  }
-  return null;
+/** realpath inside the host root, each path resolved once per collection. */
+type Realpath = (hostPath: string) => Promise<string | null>;
+
+function memoRealpath(paths: HostPaths): Realpath {
+  const cache = new Map<string, Promise<string | null>>();
+  return (p) => {
+    let hit = cache.get(p);
+    if (!hit) {
+      hit = hostRealpath(paths, p);
+      cache.set(p, hit);
+    }
+    return hit;
+  };
 }
 
-/** Every name under which the same file can be audited: itself, its real path, and binary dirs that alias it. */
-async function aliasesOf(paths: HostPaths, path: string): Promise<string[]> {
-  const real = await hostRealpath(paths, path);
+async function findBinary(realpath: Realpath, name: string): Promise<string | null> {
+  const found = await Promise.all(BINARY_DIRS.map((dir) => realpath(posix.join(dir, name))));
+  const i = found.findIndex((r) => r !== null);
+  return i >= 0 ? posix.join(BINARY_DIRS[i]!, name) : null;
+}
+
+/**
+ * Every other name under which the same file can be audited: its real path and, for binaries, the binary
+ * directories that alias it (/sbin/runc on a merged /usr).
+ */
+async function aliasesOf(realpath: Realpath, path: string, binary: boolean): Promise<string[]> {
+  const real = await realpath(path);
   if (real === null) return [];
   const names = new Set<string>([real]);
-  for (const dir of BINARY_DIRS) {
-    const p = posix.join(dir, posix.basename(path));
-    if (p !== path && (await hostRealpath(paths, p)) === real) names.add(p);
+  if (binary) {
+    const candidates = BINARY_DIRS.map((dir) => posix.join(dir, posix.basename(path)));
+    const reals = await Promise.all(candidates.map(realpath));
+    candidates.forEach((p, i) => {
+      if (reals[i] === real) names.add(p);
+    });
   }
   names.delete(path);
   return [...names];
 }
+
+const BINARIES = new Set<AuditSubject>([
+  'dockerd',
+  'containerd',
+  'containerd_shim',
+  'containerd_shim_runc_v1',
+  'containerd_shim_runc_v2',
+  'runc',
+]);
 
 export interface AuditLocations {
   readonly dockerdPid: number | null;
@@ -134,6 +162,7 @@ export interface AuditLocations {
 
 async function locate(
   paths: HostPaths,
+  realpath: Realpath,
   where: AuditLocations,
 ): Promise<Record<AuditSubject, { path: string | null; how: string }>> {
   let dockerd: { path: string | null; how: string } = { path: null, how: 'dockerd not found' };
@@ -142,17 +171,24 @@ async function locate(
     if (exe) dockerd = { path: exe.replace(/ \(deleted\)$/, ''), how: 'the running dockerd' };
   }
   if (dockerd.path === null) {
-    const found = await findBinary(paths, 'dockerd');
+    const found = await findBinary(realpath, 'dockerd');
     if (found) dockerd = { path: found, how: 'found in the binary directories' };
   }
   const binary = async (name: string) => {
-    const p = await findBinary(paths, name);
+    const p = await findBinary(realpath, name);
     return {
       path: p,
       how: p ? 'found in the binary directories' : `${name} not found in ${BINARY_DIRS.join(', ')}`,
     };
   };
   const fixed = (path: string | null, how: string) => ({ path, how });
+  const [containerd, shim, shimV1, shimV2, runc] = await Promise.all([
+    binary('containerd'),
+    binary('containerd-shim'),
+    binary('containerd-shim-runc-v1'),
+    binary('containerd-shim-runc-v2'),
+    binary('runc'),
+  ]);
   return {
     dockerd,
     run_containerd: fixed(
@@ -168,27 +204,28 @@ async function locate(
     daemon_json: fixed(where.daemonJson, 'the daemon.json dockerd reads'),
     containerd_config: fixed(where.containerdConfig, "containerd's configuration"),
     sysconfig_docker: fixed('/etc/sysconfig/docker', 'Red Hat-style service defaults'),
-    containerd: await binary('containerd'),
-    containerd_shim: await binary('containerd-shim'),
-    containerd_shim_runc_v1: await binary('containerd-shim-runc-v1'),
-    containerd_shim_runc_v2: await binary('containerd-shim-runc-v2'),
-    runc: await binary('runc'),
+    containerd,
+    containerd_shim: shim,
+    containerd_shim_runc_v1: shimV1,
+    containerd_shim_runc_v2: shimV2,
+    runc,
   };
 }
 
 export async function collectAudit(paths: HostPaths, where: AuditLocations): Promise<AuditFacts> {
+  const realpath = memoRealpath(paths);
   const [{ files, rules }, loaded, located] = await Promise.all([
     readAuditRuleFiles(paths),
     loadedAuditRules(),
-    locate(paths, where),
+    locate(paths, realpath, where),
   ]);
-  const targets: AuditTarget[] = [];
-  for (const [subject, { path, how }] of Object.entries(located) as [
-    AuditSubject,
-    { path: string | null; how: string },
-  ][]) {
-    const exists = path !== null && (await hostRealpath(paths, path)) !== null;
-    targets.push({ subject, path, aliases: path && exists ? await aliasesOf(paths, path) : [], exists, how });
-  }
+  const entries = Object.entries(located) as [AuditSubject, { path: string | null; how: string }][];
+  const targets = await Promise.all(
+    entries.map(async ([subject, { path, how }]): Promise<AuditTarget> => {
+      const exists = path !== null && (await realpath(path)) !== null;
+      const aliases = path && exists ? await aliasesOf(realpath, path, BINARIES.has(subject)) : [];
+      return { subject, path, aliases, exists, how };
+    }),
+  );
   return { ruleFiles: files, rules, loaded: loaded.rules, loadedProblem: loaded.problem, targets };
 }
