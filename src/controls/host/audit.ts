@@ -27,7 +27,7 @@ function auditControl(id: string, cis: string, subject: AuditSubject, what: stri
     section: 'host_configuration',
     title: `Auditing is configured for ${what}`,
     severity: 'low',
-    remediation: `Add "-w PATH -k docker" for ${what} (the path in this control's finding) to a file in /etc/audit/rules.d/ and load it with augenrules --load.`,
+    remediation: `Audit ${what}: add "-w PATH -k docker", with the path this control reports for this host, to a file in /etc/audit/rules.d/ and load it with augenrules --load.`,
     requires: ['host_files'],
     evaluate({ facts }) {
       const audit = hostFilesOf(facts).audit;
