@@ -1,7 +1,7 @@
 // The unauthenticated-access probe against real loopback servers, listener discovery, and the
 // api_unauthenticated / tls_cert_expiry verdicts over fixtures.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -103,6 +103,7 @@ describe('probe against real loopback servers', () => {
   });
   after(async () => {
     for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
+    if (pki) await rm(pki.dir, { recursive: true, force: true });
   });
 
   test('plain HTTP: the Docker API answers; TLS gets no handshake', async () => {
