@@ -144,8 +144,8 @@ export class FactCollector {
   ): Promise<Fact<ContainerInventory>> {
     const inventory = this.deps.containers;
     if (!inventory) return factError('container inventory not enabled');
-    // A daemon.json edit never reaches the Docker API.
-    if (refresh === 'config' && !full) return inventory.snapshot();
+    // A daemon.json edit says nothing about containers, and never reaches the Docker API.
+    if (refresh === 'config' && !full) return this.last?.containers ?? inventory.snapshot();
     return guarded('containers', () =>
       inventory.collect({ full, dockerdPid: dockerd.ok ? dockerd.value.pid : null }),
     );

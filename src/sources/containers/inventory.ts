@@ -79,7 +79,12 @@ export class ContainerInventoryTracker {
   private readonly resolver: HostPathResolver;
   private idleWaiters: (() => void)[] = [];
   private sequence = 0;
-  private staleReason: string | null = 'not listed yet';
+  /** Sequence number when the last successful list was asked for; 0 before the first. */
+  private listedFrom = 0;
+  private listError: string | null = null;
+  /** Sequence number and reason of the last time events may have been lost. */
+  private lostAt = 0;
+  private lostReason = '';
   private syncedAt = 0;
   private sockets: DaemonSocket[] = [];
   private socketsPid: number | null | undefined;
@@ -97,9 +102,21 @@ export class ContainerInventoryTracker {
     return () => this.listeners.delete(listener);
   }
 
-  /** Events may have been missed (stream ended): the next collect() re-lists everything. */
+  /** Events may have been missed (the stream ended or came back): the next collect() re-lists everything. */
   markStale(reason: string): void {
-    this.staleReason ??= reason;
+    this.lostAt = ++this.sequence;
+    this.lostReason = reason;
+  }
+
+  /** Why the inventory cannot be trusted now, or null. */
+  get staleReason(): string | null {
+    if (this.listError !== null) return this.listError;
+    if (this.listedFrom === 0) return 'not listed yet';
+    // Lost after the last list was asked for: that list may miss what the lost events said.
+    if (this.lostAt > this.listedFrom) return this.lostReason;
+    if (this.failures.size === 0) return null;
+    const first = this.failures.values().next().value as string;
+    return this.failures.size > 1 ? `${first} (and ${this.failures.size - 1} more)` : first;
   }
 
   get stale(): boolean {
@@ -155,13 +172,17 @@ export class ContainerInventoryTracker {
    * is re-listed whatever `full` says. `dockerdPid` locates the daemon's actual listening sockets.
    */
   async collect(opts: { full: boolean; dockerdPid: number | null }): Promise<Fact<ContainerInventory>> {
-    if (opts.full || this.stale) await this.resync(opts.dockerdPid);
-    else if (opts.dockerdPid !== this.socketsPid) await this.refreshSockets(opts.dockerdPid);
+    if (opts.full || this.stale) {
+      await this.resync(opts.dockerdPid);
+      // Marked stale while that resync ran (e.g. the stream came back after its list): list once more.
+      if (this.stale && this.listError === null) await this.resync(opts.dockerdPid);
+    } else if (opts.dockerdPid !== this.socketsPid) await this.refreshSockets(opts.dockerdPid);
     return this.snapshot();
   }
 
   snapshot(): Fact<ContainerInventory> {
-    if (this.staleReason !== null) return factError(`container inventory out of date: ${this.staleReason}`);
+    const stale = this.staleReason;
+    if (stale !== null) return factError(`container inventory out of date: ${stale}`);
     const containers = [...this.containers.values()].sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     );
@@ -185,10 +206,11 @@ export class ContainerInventoryTracker {
         filters: { status: [...CONTAINER_STATES_IN_SCOPE] },
       });
     } catch (e) {
-      this.staleReason = `listing containers failed: ${messageOf(e)}`;
+      this.listError = `listing containers failed: ${messageOf(e)}`;
       return;
     }
-    this.staleReason = null;
+    this.listError = null;
+    this.listedFrom = listedFrom;
     this.failures.clear();
     this.resolver.clear();
     const listed = new Set(list.map((c) => c.Id));
@@ -359,17 +381,10 @@ export class ContainerInventoryTracker {
     return out;
   }
 
+  /** A container whose facts are unknown makes the whole inventory unknown until a resync succeeds. */
   private fail(id: string, message: string): void {
     this.failures.set(id, message);
-    this.failed();
-  }
-
-  /** A container whose facts are unknown makes the whole inventory unknown until a resync succeeds. */
-  private failed(): void {
-    const first = this.failures.values().next().value as string;
-    const more = this.failures.size > 1 ? ` (and ${this.failures.size - 1} more)` : '';
-    this.staleReason = `${first}${more}`;
-    this.opts.logger?.warn('container inventory incomplete', { err: this.staleReason });
+    this.opts.logger?.warn('container inventory incomplete', { err: message });
     if (this.retryTimer || this.closed) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
