@@ -199,8 +199,13 @@ export class Monitor extends EventEmitter<MonitorEvents> {
         this.opts.api
           .followEvents((e) => {
             this.emit('dockerEvent', e);
-            if (e.Type === 'daemon' || e.Type === 'network' || e.Type === 'plugin')
-              this.trigger('docker_event');
+            if (e.Type === 'daemon' || e.Type === 'network' || e.Type === 'plugin') {
+              // A container joining or leaving a network changes nothing /info or the bridge report: the
+              // container inventory handles those, without re-reading the daemon at every container start.
+              const membership =
+                e.Type === 'network' && (e.Action === 'connect' || e.Action === 'disconnect');
+              if (!membership) this.trigger('docker_event');
+            }
           }, resolve)
           .then(
             (stop) => {
