@@ -144,9 +144,7 @@ describe('the container inventory under a running exporter', { skip, timeout: 30
     await docker(['rm', '-f', 'healthy']);
   });
 
-  test('an idle events stream stays connected past --docker.timeout: no reconnect, no resync', {
-    todo: 'core fix pending: DockerApiClient.followEvents must clear the socket timeout dockerode sets on every request (stream.socket.setTimeout(0))',
-  }, async () => {
+  test('an idle events stream stays connected past --docker.timeout: no reconnect, no resync', async () => {
     // Let the last removal's events (destroy, network disconnect) be evaluated first.
     await new Promise((r) => setTimeout(r, 1_500));
     await exporter.exporter.monitor.settled();

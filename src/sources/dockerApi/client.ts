@@ -86,6 +86,7 @@ export function pickInfo(raw: Record<string, unknown>): DockerInfo {
 
 export class DockerApiClient {
   private dockerode: Dockerode | null = null;
+  private streaming: Dockerode | null = null;
   private negotiated: string | null = null;
   private connection: ConnectionOptions | null = null;
 
@@ -152,14 +153,19 @@ export class DockerApiClient {
 
   private connect(apiVersion: string | null): void {
     this.connection = connectionOptions(this.endpoint);
-    const docker = new Dockerode({
+    const options = {
       ...this.connection,
       // Without a header (very old daemons) the unversioned path lets the daemon pick.
       ...(apiVersion ? { version: `v${apiVersion}` } : {}),
-      timeout: this.timeoutMs,
-    } as Dockerode.DockerOptions);
+    } as Dockerode.DockerOptions;
+    const docker = new Dockerode({ ...options, timeout: this.timeoutMs });
+    // docker-modem's timeout covers a whole request, so the long-lived /events stream gets a client without one:
+    // with it, an idle stream would be cut (and the daemon re-read) every --docker.timeout.
+    const streaming = new Dockerode(options);
     this.guard(docker);
+    this.guard(streaming);
     this.dockerode = docker;
+    this.streaming = streaming;
     this.negotiated = apiVersion;
   }
 
@@ -226,8 +232,8 @@ export class DockerApiClient {
     onEvent: (e: DockerEvent) => void,
     onEnd: (err: Error | null) => void,
   ): Promise<() => void> {
-    if (!this.dockerode) await this.ping();
-    const stream = (await this.dockerode!.getEvents({
+    if (!this.streaming) await this.ping();
+    const stream = (await this.streaming!.getEvents({
       filters: { type: ['daemon', 'container', 'network', 'plugin'] },
     })) as NodeJS.ReadableStream & { destroy?: () => void };
     let buffer = '';
