@@ -218,6 +218,21 @@ describe('container_apparmor (5.2) and container_selinux (5.3)', () => {
     assert.ok(fails(apparmor, { appArmorProfile: 'unconfined' }, LSM_HOST));
     assert.ok(passes(apparmor, { appArmorProfile: 'docker-default' }, LSM_HOST));
   });
+  test('AppArmor: a created container is judged by the profile dockerd will apply at start', () => {
+    assert.ok(
+      passes(apparmor, { state: 'created', appArmorProfile: '' }, LSM_HOST),
+      'docker-default at start',
+    );
+    assert.ok(fails(apparmor, { state: 'created', appArmorProfile: '', privileged: true }, LSM_HOST));
+    assert.ok(
+      fails(
+        apparmor,
+        { state: 'created', appArmorProfile: '', securityOpt: ['apparmor=unconfined'] },
+        LSM_HOST,
+      ),
+    );
+    assert.ok(fails(apparmor, { state: 'running', appArmorProfile: '' }, LSM_HOST), 'running without one');
+  });
   test('SELinux: no label or label=disable fails, a label passes', () => {
     const label = 'system_u:system_r:container_t:s0:c1,c2';
     assert.ok(fails(selinux, { processLabel: '' }, LSM_HOST));
@@ -340,6 +355,26 @@ describe('container_privileged_ports (5.8) and container_port_binding (5.14)', (
     assert.ok(passes(portBinding, { ports: [port('', '8080')] }, loopbackBridge));
     const noBridge = { bridge: { exists: false, options: {} }, config: { ip: '10.0.0.5' } };
     assert.ok(passes(portBinding, { ports: [port('', '8080')] }, noBridge));
+  });
+  test("the daemon's default bind address applies to the default bridge only, not to user-defined networks", () => {
+    const loopbackBridge = {
+      bridge: { exists: true, options: { 'com.docker.network.bridge.host_binding_ipv4': '127.0.0.1' } },
+    };
+    assert.ok(
+      fails(
+        portBinding,
+        { networkMode: 'app', networks: ['app'], ports: [port('', '8080')] },
+        loopbackBridge,
+      ),
+    );
+  });
+  test('container_default_bridge (5.30) follows the attached networks, not NetworkMode', () => {
+    assert.ok(fails(defaultBridge, { networkMode: 'default', networks: ['bridge'] }));
+    assert.ok(
+      passes(defaultBridge, { networkMode: 'default', networks: ['app'] }),
+      'disconnected from bridge',
+    );
+    assert.ok(passes(defaultBridge, { networkMode: 'app', networks: ['app'] }));
   });
 });
 

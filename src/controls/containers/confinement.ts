@@ -1,5 +1,17 @@
 // Kernel confinement per container: AppArmor, SELinux, seccomp.
+import type { ContainerFacts } from '../../facts/containers.js';
 import { containerControl } from './containerControl.js';
+
+/**
+ * dockerd records the profile when a container starts; for one only created, this is the profile it will get
+ * (moby WithApparmor): an explicit apparmor= option, unconfined when privileged, else docker-default.
+ */
+function predictedAppArmorProfile(c: ContainerFacts): string {
+  if (c.state !== 'created') return '';
+  const explicit = c.securityOpt.find((o) => /^apparmor[=:]/.test(o));
+  if (explicit) return explicit.slice('apparmor='.length);
+  return c.privileged ? 'unconfined' : 'docker-default';
+}
 
 export const apparmor = containerControl({
   id: 'container_apparmor',
@@ -12,8 +24,9 @@ export const apparmor = containerControl({
     'Recreate the container without --security-opt apparmor=unconfined (and without --privileged), so it runs under docker-default or a reviewed custom profile.',
   appliesTo: (ctx) => (ctx.host?.apparmorSupported ? null : 'the host kernel has no AppArmor'),
   check(c) {
-    if (c.appArmorProfile === '') return 'no AppArmor profile';
-    return c.appArmorProfile === 'unconfined' ? 'AppArmor profile unconfined' : null;
+    const profile = c.appArmorProfile || predictedAppArmorProfile(c);
+    if (profile === '') return 'no AppArmor profile';
+    return profile === 'unconfined' ? 'AppArmor profile unconfined' : null;
   },
 });
 

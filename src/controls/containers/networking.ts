@@ -1,5 +1,5 @@
 // Published ports and networks of each container.
-import type { PortBinding } from '../../facts/containers.js';
+import type { ContainerFacts, PortBinding } from '../../facts/containers.js';
 import { containerControl } from './containerControl.js';
 import type { ContainerContext } from './context.js';
 
@@ -33,8 +33,12 @@ export const privilegedPorts = containerControl({
   },
 });
 
-function listenAddress(b: PortBinding, ctx: ContainerContext): string {
-  return b.hostIp === '' ? ctx.defaultBindIp : b.hostIp;
+/** On the default bridge, Docker's "ip" option is the default bind address; other networks have their own (0.0.0.0). */
+const onDefaultBridgeMode = (c: ContainerFacts) => c.networkMode === 'default' || c.networkMode === 'bridge';
+
+function listenAddress(b: PortBinding, c: ContainerFacts, ctx: ContainerContext): string {
+  if (b.hostIp !== '') return b.hostIp;
+  return onDefaultBridgeMode(c) ? ctx.defaultBindIp : '0.0.0.0';
 }
 
 export const portBinding = containerControl({
@@ -48,7 +52,7 @@ export const portBinding = containerControl({
   check(c, ctx) {
     const open = unique(
       c.ports.flatMap((b) => {
-        const ip = listenAddress(b, ctx);
+        const ip = listenAddress(b, c, ctx);
         if (!WILDCARDS.has(ip)) return [];
         const where = b.hostIp === '' ? `the default address ${ip}` : ip;
         return [`${b.containerPort} on ${where}${b.hostPort ? ` port ${b.hostPort}` : ''}`];
@@ -67,9 +71,11 @@ export const defaultBridge = containerControl({
   remediation:
     'Attach the container to a user-defined network (docker network create app; docker run --network app ...), which gives DNS between containers and isolation from unrelated ones.',
   check(c, ctx) {
+    // The attached networks are the truth: `docker network disconnect bridge` leaves NetworkMode at "default".
     const onBridge =
-      c.networks.includes('bridge') ||
-      ((c.networkMode === 'default' || c.networkMode === 'bridge') && ctx.api?.bridge.exists === true);
+      c.networks.length > 0
+        ? c.networks.includes('bridge')
+        : onDefaultBridgeMode(c) && ctx.api?.bridge.exists === true;
     return onBridge ? 'on the default bridge network' : null;
   },
 });
