@@ -41,8 +41,14 @@ async function listDockerdCandidates(paths: HostPaths): Promise<Candidate[]> {
   return out;
 }
 
+/**
+ * Same file by device and inode: robust across symlinks (/var/run -> /run), bind mounts and --host.root, where
+ * an absolute link target would resolve outside the mounted host. Falls back to the resolved paths.
+ */
 async function samePath(a: string, b: string): Promise<boolean> {
   if (a === b) return true;
+  const [sa, sb] = await Promise.all([stat(a).catch(() => null), stat(b).catch(() => null)]);
+  if (sa && sb) return sa.dev === sb.dev && sa.ino === sb.ino;
   const [ra, rb] = await Promise.all([realpath(a).catch(() => a), realpath(b).catch(() => b)]);
   return ra === rb;
 }
