@@ -2,6 +2,8 @@
 // compliant container that no control may flag. Privileged containers cannot start on these machines, so most
 // offenders are only created: a created container is in scope, one `docker start` away from running.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,9 +12,12 @@ import { dockerdUnavailableReason, type SandboxDaemon, startDaemon } from '../su
 import {
   type CheckReport,
   checkJson,
+  cliCommand,
+  ROOT,
   runCli,
   startTestExporter,
   type TestExporter,
+  waitFor,
 } from '../support/exporter.js';
 
 const skip = dockerdUnavailableReason() ?? false;
@@ -27,6 +32,8 @@ type Report = Omit<CheckReport, 'controls'> & {
   controls: (CheckReport['controls'][number] & { containers?: Finding[] })[];
   sources: Record<string, { up: boolean }>;
 };
+
+const SECRET = 'hunter2-Zx9q';
 
 const SSHD_SCRIPT =
   'printf "#!/bin/sh\\nwhile :; do sleep 1; done\\n" > /tmp/sshd && chmod +x /tmp/sshd && exec /tmp/sshd';
@@ -54,6 +61,8 @@ const OFFENDERS: Record<string, { args: string[]; run?: boolean; fails: string[]
   userns: { args: ['--userns', 'host'], fails: ['container_host_userns'] },
   root: { args: ['--user', '0:0'], fails: ['container_root_user'] },
   sshd: { args: ['--init', '--network', 'none'], run: true, fails: ['container_sshd'] },
+  // Environment and labels often hold secrets: they must reach no output.
+  secrets: { args: ['-e', `PASSWORD=${SECRET}`, '--label', `token=${SECRET}`], fails: [] },
 };
 
 /** What `docker create busybox` fails on a stock daemon: the defaults of Docker are not hardened. */
@@ -75,6 +84,7 @@ describe('runtime controls on a real dockerd', { skip, timeout: 300_000 }, () =>
   let daemon: SandboxDaemon;
   let report: Report;
   let links: string;
+  let reportText: string;
 
   const findings = (control: string): Finding[] =>
     report.controls.find((c) => c.id === control)?.containers ?? [];
@@ -157,6 +167,7 @@ describe('runtime controls on a real dockerd', { skip, timeout: 300_000 }, () =>
     const r = await checkJson([`--docker.host=${daemon.host}`, '--fail-on=none']);
     report = r.report as unknown as Report;
     assert.equal(r.code, 0, r.stderr);
+    reportText = JSON.stringify(r.report) + r.stderr;
   });
   after(async () => {
     await daemon?.destroy();
@@ -211,6 +222,75 @@ describe('runtime controls on a real dockerd', { skip, timeout: 300_000 }, () =>
       ...DEFAULT_FAILS,
     ]) {
       assert.deepEqual(failingNames(control), expected(control), control);
+    }
+  });
+
+  test('environment variables and labels of containers reach no output', async () => {
+    assert.ok(findings('container_memory_limit').some((f) => f.name === 'secrets'));
+    const text = await runCli([
+      'check',
+      '--format',
+      'text',
+      '--fail-on=none',
+      `--docker.host=${daemon.host}`,
+    ]);
+    const sarif = await runCli([
+      'check',
+      '--format',
+      'sarif',
+      '--fail-on=none',
+      `--docker.host=${daemon.host}`,
+    ]);
+    const exporter = await startTestExporter([`--docker.host=${daemon.host}`]);
+    let metrics: string;
+    try {
+      metrics = (await exporter.scrape()).text;
+    } finally {
+      await exporter.close();
+    }
+    // The logs of a real `serve` at debug level, while a container with secrets is created under it.
+    const [cmd, ...pre] = cliCommand();
+    const serve = spawn(
+      cmd!,
+      [
+        ...pre,
+        'serve',
+        `--docker.host=${daemon.host}`,
+        '--web.listen-address=127.0.0.1:0',
+        '--log.level=debug',
+      ],
+      { cwd: ROOT, env: { ...process.env, DOCKER_HOST: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let logs = '';
+    serve.stdout.on('data', (d) => (logs += d));
+    serve.stderr.on('data', (d) => (logs += d));
+    try {
+      await waitFor('first evaluation logged', async () => logs.includes('first evaluation done'), 60_000);
+      await daemon.docker([
+        'create',
+        '--name',
+        'secrets2',
+        '-e',
+        `TOKEN=${SECRET}`,
+        '-l',
+        `key=${SECRET}`,
+        'busybox',
+      ]);
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      serve.kill('SIGTERM');
+      await once(serve, 'exit');
+      await daemon.docker(['rm', '-f', 'secrets2']);
+    }
+    assert.match(logs, /control verdict/);
+    for (const [what, out] of [
+      ['json', reportText],
+      ['text', text.stdout + text.stderr],
+      ['sarif', sarif.stdout + sarif.stderr],
+      ['metrics', metrics],
+      ['logs', logs],
+    ]) {
+      assert.ok(!out!.includes(SECRET), `${what} output holds a container secret`);
     }
   });
 
