@@ -5,8 +5,6 @@
 // catalog over its facts. In a child process running the built exporter as it ships (node dist/cli.js, built
 // into .bench/): /metrics latency, RSS, Docker API requests while idle, and `docker run` -> /metrics.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import { join } from 'node:path';
 import { parseArgs, type ServeOptions } from '../src/cli/flags.js';
 import { wire } from '../src/cli/wiring.js';
@@ -18,6 +16,7 @@ import { renderEvaluation } from '../src/outputs/metrics/evaluationMetrics.js';
 import { type SandboxDaemon, startDaemon } from '../test/support/dockerd.js';
 import { ROOT } from '../test/support/exporter.js';
 import { getFreePort } from '../test/support/ports.js';
+import { agent, get, pct, rssMiB } from './support.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,28 +29,8 @@ const IDLE_S = arg('idle', 60);
 const RUNS = arg('runs', 10);
 const BUILD_DIR = join(ROOT, '.bench', 'containers-dist');
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 0)} ms`;
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-const rssMiB = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 /** Runs `work` over `items`, `limit` at a time. */
 async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

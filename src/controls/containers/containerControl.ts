@@ -15,6 +15,10 @@ export const unknown = (why: string): Unknown => ({ unknown: why });
 /** A reason the container fails, null when it passes. */
 export type RuleOutcome = string | null | Unknown;
 
+/** Every finding about one container in one reason; null when there is none. */
+export const reasons = (found: readonly string[]): string | null =>
+  found.length > 0 ? found.join('; ') : null;
+
 export interface ContainerRule {
   readonly id: string;
   readonly cis: string;

@@ -1,6 +1,6 @@
 // What of the host a container can reach through its mounts and devices.
 import type { ContainerMount } from '../../facts/containers.js';
-import { containerControl } from './containerControl.js';
+import { containerControl, reasons } from './containerControl.js';
 import type { SocketPath } from './context.js';
 
 const SENSITIVE_DIRS = ['/', '/boot', '/dev', '/etc', '/lib', '/proc', '/sys', '/usr', '/run', '/var/run'];
@@ -29,7 +29,7 @@ export const sensitiveMounts = containerControl({
       const dir = SENSITIVE_DIRS.find((d) => spellings(m).some((p) => within(p, d)));
       return dir ? [`binds ${describeSource(m)} at ${m.destination} (${m.rw ? 'rw' : 'ro'})`] : [];
     });
-    return hits.length > 0 ? hits.join('; ') : null;
+    return reasons(hits);
   },
 });
 
@@ -43,9 +43,7 @@ export const mountPropagation = containerControl({
     'Recreate the container without :shared / :rshared on its bind mounts (or bind-propagation=shared in --mount); use rslave if mounts must flow from the host into the container.',
   check(c) {
     const shared = c.mounts.filter((m) => m.propagation === 'shared' || m.propagation === 'rshared');
-    return shared.length > 0
-      ? shared.map((m) => `${m.destination} propagates ${m.propagation}`).join('; ')
-      : null;
+    return reasons(shared.map((m) => `${m.destination} propagates ${m.propagation}`));
   },
 });
 
@@ -75,7 +73,7 @@ export const dockerSocket = containerControl({
           : `mounts ${describeSource(m)}, which holds the daemon socket ${s.path}, at ${m.destination}`,
       ];
     });
-    return hits.length > 0 ? hits.join('; ') : null;
+    return reasons(hits);
   },
 });
 
@@ -92,6 +90,6 @@ export const hostDevices = containerControl({
     if (c.devices.length > 0) parts.push(`host devices ${c.devices.join(', ')}`);
     if (c.deviceRequests > 0) parts.push(`${c.deviceRequests} device request(s) (--gpus)`);
     if (c.deviceCgroupRules.length > 0) parts.push(`device cgroup rules ${c.deviceCgroupRules.join(', ')}`);
-    return parts.length > 0 ? parts.join('; ') : null;
+    return reasons(parts);
   },
 });

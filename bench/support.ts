@@ -1,0 +1,27 @@
+// Helpers the benchmarks share: one keep-alive HTTP client (as Prometheus scrapes), percentiles, a process's RSS.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+export function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+/** The p-th percentile (0-100) of xs, nearest rank. */
+export const pct = (xs: readonly number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+export const rssMiB = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
