@@ -49,6 +49,11 @@ async function guarded<T>(name: string, run: () => Promise<Fact<T>>): Promise<Fa
 
 export class FactCollector {
   private last: Facts | null = null;
+
+  /** The most recent snapshot, for the monitor's metadata poll. */
+  get lastFacts(): Facts | null {
+    return this.last;
+  }
   private hostIdentity: Fact<HostIdentity> | null = null;
   /** The config path learned from the running dockerd, kept while the daemon is down or restarting. */
   private learnedPath: ConfigPath | null = null;

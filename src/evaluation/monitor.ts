@@ -9,6 +9,7 @@ import type { DockerApiClient, DockerEvent } from '../sources/dockerApi/client.j
 import type { HostPaths } from '../sources/hostPaths.js';
 import type { FactCollector, Refresh } from './collectFacts.js';
 import { evaluate } from './evaluate.js';
+import { polledPaths } from './polledPaths.js';
 import type { Evaluation } from './types.js';
 
 export type Trigger =
@@ -168,9 +169,16 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   }
 
   private async statSignature(): Promise<string> {
-    const files = [this.opts.collector.socketPath, this.latest?.daemonConfigPath].filter(
-      (p): p is string => !!p,
-    );
+    const facts = this.opts.collector.lastFacts;
+    const files = [
+      ...new Set(
+        [
+          this.opts.collector.socketPath,
+          this.latest?.daemonConfigPath,
+          ...(facts ? polledPaths(facts) : []),
+        ].filter((p): p is string => !!p),
+      ),
+    ];
     const parts = await Promise.all(
       files.map((f) =>
         stat(this.opts.paths.resolve(f)).then(
@@ -182,7 +190,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     return parts.join('|');
   }
 
-  /** chmod/chown do not always reach a file watcher; a stat of two files every few seconds is cheap. */
+  /** chmod/chown do not always reach a file watcher; a stat of the judged files every few seconds is cheap. */
   private async pollStats(): Promise<void> {
     const sig = await this.statSignature();
     if (sig !== this.lastStat) {
