@@ -2,12 +2,12 @@
 // /metrics, /metrics latency, `check` wall time, exporter RSS. Run as root after `npm run build`:
 //   npx tsx bench/core.ts [--edits 30] [--scrapes 2000] [--checks 10]
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon } from '../test/support/dockerd.js';
 import { ROOT, runCli } from '../test/support/exporter.js';
 import { getFreePort } from '../test/support/ports.js';
+import { agent, get, pct, rssMiB } from './support.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,27 +17,8 @@ const EDITS = arg('edits', 30);
 const SCRAPES = arg('scrapes', 2000);
 const CHECKS = arg('checks', 10);
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 const fmt = (ms: number) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
-const rssMiB = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const body = async (url: string) => (await get(url)).body;
 
 async function main() {
   const daemon = await startDaemon({ config: { 'userland-proxy': true } });
@@ -55,7 +36,7 @@ async function main() {
       { stdio: 'ignore' },
     );
     for (let i = 0; i < 200; i++) {
-      if ((await get(`${url}/-/ready`).catch(() => '')).startsWith('Ready')) break;
+      if ((await body(`${url}/-/ready`).catch(() => '')).startsWith('Ready')) break;
       await new Promise((r) => setTimeout(r, 50));
     }
 
@@ -66,7 +47,7 @@ async function main() {
       const want = `dockersec_control_status{control="userland_proxy",status="${on ? 'pass' : 'fail'}"} 1`;
       const started = performance.now();
       writeFileSync(daemon.configPath, JSON.stringify({ 'userland-proxy': !on }));
-      while (!(await get(`${url}/metrics`)).includes(want)) await new Promise((r) => setTimeout(r, 2));
+      while (!(await body(`${url}/metrics`)).includes(want)) await new Promise((r) => setTimeout(r, 2));
       editMs.push(performance.now() - started);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -76,7 +57,7 @@ async function main() {
     let bytes = 0;
     for (let i = 0; i < SCRAPES; i++) {
       const started = performance.now();
-      bytes = (await get(`${url}/metrics`)).length;
+      bytes = (await body(`${url}/metrics`)).length;
       scrapeMs.push(performance.now() - started);
     }
     const rss = rssMiB(exporter.pid!);
