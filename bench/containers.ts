@@ -16,7 +16,7 @@ import { renderEvaluation } from '../src/outputs/metrics/evaluationMetrics.js';
 import { type SandboxDaemon, startDaemon } from '../test/support/dockerd.js';
 import { ROOT } from '../test/support/exporter.js';
 import { getFreePort } from '../test/support/ports.js';
-import { agent, get, pct, rssMiB } from './support.js';
+import { agent, get, pct, rssMiB, runBench } from './support.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -290,10 +290,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -25,3 +25,14 @@ export const pct = (xs: readonly number[], p: number): number => {
 
 export const rssMiB = (pid: number): number =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** Runs a benchmark's main and exits with its outcome (daemons and servers it started are already stopped). */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

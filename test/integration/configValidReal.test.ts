@@ -25,6 +25,7 @@ import {
   type ConfigFindingKind,
   validateDaemonConfig,
 } from '../../src/controls/config/validateDaemonConfig.js';
+import { mountsUnder } from '../support/cleanup.js';
 
 const DOCKERD = '/usr/sbin/dockerd';
 const START_TIMEOUT_MS = 20_000;
@@ -69,14 +70,6 @@ function processesUnder(dir: string): number[] {
     }
   }
   return out;
-}
-
-function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4] ?? '')
-    .filter((m) => m === dir || m.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
 }
 
 async function runDockerd(dir: string, args: readonly string[]): Promise<Outcome> {

@@ -5,7 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { reapStaleSandboxes } from '../support/cleanup.js';
+import { mountsUnder, reapStaleSandboxes } from '../support/cleanup.js';
 import {
   createDaemon,
   dockerdUnavailableReason,
@@ -57,13 +57,6 @@ function childrenOf(pid: number): number[] {
     }
   }
   return out;
-}
-
-function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4] ?? '')
-    .filter((p) => p === dir || p.startsWith(`${dir}/`));
 }
 
 interface ContainerState {

@@ -14,7 +14,7 @@ import type {
   HostFacts,
 } from '../../src/facts/types.js';
 import { factError, factOk } from '../../src/facts/types.js';
-import { type ExposureOverrides, exposureFacts } from './exposureFacts.js';
+import { type ExposureOverrides, exposureFacts, fileStat } from './exposureFacts.js';
 
 export interface FactsOverrides {
   /** daemon.json as an object, or as raw text (possibly broken); undefined = missing file. */
@@ -69,16 +69,8 @@ export const baseInfo: DockerApiFacts['info'] = {
   containers: 0,
 };
 
-const stat = (path: string, over: Partial<FileStat>): FileStat => ({
-  path,
-  exists: true,
-  kind: 'file',
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  mtimeSeconds: 1_700_000_000,
-  ...over,
-});
+const stat = (path: string, over: Partial<FileStat>): FileStat =>
+  fileStat(path, { mtimeSeconds: 1_700_000_000, ...over });
 
 export function makeFacts(o: FactsOverrides = {}): Facts {
   const configPath = '/etc/docker/daemon.json';

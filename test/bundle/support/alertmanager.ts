@@ -1,6 +1,6 @@
 // A real Alertmanager (Debian prometheus-alertmanager) running the example configuration, with only
 // the webhook URLs pointed at the test's receiver and the waits shortened.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';

@@ -1,6 +1,6 @@
 // A real Prometheus (Debian `prometheus`) on loopback with temporary storage, scraping and evaluating
 // every second so the end-to-end test runs in minutes, not hours.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
