@@ -1,5 +1,6 @@
 // Verdicts against real sandboxed dockerd daemons, through `check --format json` and through /metrics.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { makePki, type Pki } from '../support/certs.js';
@@ -153,13 +154,15 @@ describe('verdicts on real daemons', { skip, timeout: 300_000 }, () => {
       experimental: true,
     });
     try {
-      const { report } = await assertVerdicts(daemon, {
+      const { report, metrics } = await assertVerdicts(daemon, {
         tls: 'fail',
         log_level: 'fail',
         insecure_registries: 'fail',
         experimental: 'fail',
         config_valid: 'pass',
       });
+      // A real scrape, with findings, probes and certificates in it, is what promtool must accept.
+      execFileSync('promtool', ['check', 'metrics'], { input: metrics.text });
       const ir = report.controls.find((c) => c.id === 'insecure_registries')!;
       assert.match(ir.reason, /10\.99\.0\.0\/16/);
       assert.match(ir.reason, /registry\.example:5000/);
