@@ -339,10 +339,10 @@ describe('-H fd:// from systemd socket activation, exporter on a --host.root vie
     const l = (c.observed as ObservedListeners).listeners;
     assert.equal(l.length, 1, JSON.stringify(l));
     assert.deepEqual(l[0]!.origins.sort(), ['listen_stream', 'listening_socket']);
-    // 2.7 reads configuration only and cannot see the inherited socket; it points here.
+    // dockerd applies its TLS settings to sockets inherited through fd:// too: without them this one is plain TCP.
     const tls = control(report.controls, 'tls');
-    assert.equal(tls.status, 'not_applicable');
-    assert.match(tls.reason, /api_unauthenticated/);
+    assert.equal(tls.status, 'fail');
+    assert.match(tls.reason, new RegExp(`ListenStream=127\\.0\\.0\\.1:${port}`));
     // The unit files were read under --host.root, not from this machine's /lib/systemd/system.
     const unit = control(report.controls, 'docker_socket_unit_permissions');
     assert.equal(unit.status, 'pass');

@@ -21,6 +21,7 @@ import { baseDeviceSize, storageDriver } from '../../src/controls/daemon/storage
 import { tls } from '../../src/controls/daemon/tls.js';
 import type { ControlDefinition, ControlResult } from '../../src/controls/types.js';
 import { evaluate } from '../../src/evaluation/evaluate.js';
+import { listener, probed } from '../support/exposureFacts.js';
 import { baseInfo, type FactsOverrides, makeFacts } from '../support/facts.js';
 
 function run(control: ControlDefinition, o: FactsOverrides = {}): ControlResult {
@@ -159,6 +160,24 @@ describe('tls (2.7)', () => {
   });
   test('explicit tlsverify: false turns verification off', () => {
     assert.equal(status(tls, { config: { hosts: tcp, tls: true, tlsverify: false }, args: [] }), 'fail');
+  });
+  test('a TCP ListenStream of docker.socket behind -H fd:// is a TCP listener too', () => {
+    const exposure = {
+      exposure: {
+        inheritsSockets: true,
+        listeners: [
+          probed(
+            listener('0.0.0.0', 2375, { declared: ['ListenStream=2375'], origins: ['listen_stream'] }),
+            'plain',
+          ),
+        ],
+      },
+    };
+    const plain = run(tls, { args: ['-H', 'fd://'], exposure });
+    assert.equal(plain.status, 'fail');
+    assert.match(plain.reason, /ListenStream=2375/);
+    assert.equal(status(tls, { args: ['-H', 'fd://'], config: { tlsverify: true }, exposure }), 'pass');
+    assert.equal(status(tls, { args: ['-H', 'fd://'] }), 'not_applicable', 'stock docker.socket: unix only');
   });
   test('tlsverify: true passes', () => {
     assert.equal(status(tls, { config: { hosts: tcp, tlsverify: true }, args: [] }), 'pass');

@@ -72,8 +72,19 @@ export const tls: ControlDefinition = {
   requires: ['daemon_config'],
   evaluate({ facts, settings }) {
     const { listeners } = configuredListeners(settings);
-    const tcp = listeners.filter((l) => l.proto === 'tcp').map((l) => l.raw);
     const inherited = listeners.filter((l) => l.proto === 'fd').map((l) => l.raw);
+    // With -H fd:// dockerd wraps the TCP sockets systemd hands it (docker.socket ListenStream=) in the same TLS
+    // configuration, so they are TCP listeners of this daemon too.
+    const fromSystemd =
+      inherited.length > 0 && facts.exposure.ok
+        ? facts.exposure.value.listeners
+            .filter((p) => p.listener.origins.includes('listen_stream'))
+            .map(
+              (p) =>
+                `docker.socket ListenStream=${p.listener.declared[0] ?? `${p.listener.host}:${p.listener.port}`}`,
+            )
+        : [];
+    const tcp = [...listeners.filter((l) => l.proto === 'tcp').map((l) => l.raw), ...fromSystemd];
     const api = apiIfUp(facts);
     const reported = (api?.info.warnings ?? [])
       .map((w) => INSECURE_WARNING.exec(w))
@@ -95,8 +106,8 @@ export const tls: ControlDefinition = {
     }
     if (tcp.length === 0) {
       const note =
-        inherited.length > 0
-          ? ' (listeners inherited from systemd via fd:// are probed by api_unauthenticated)'
+        inherited.length > 0 && !facts.exposure.ok
+          ? ` (listeners inherited from systemd via fd:// unknown: ${facts.exposure.error})`
           : '';
       return notApplicable(`no TCP listener configured${note}${caveat}`, observed);
     }
