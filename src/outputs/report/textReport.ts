@@ -40,10 +40,11 @@ export function textReport(evaluation: Evaluation, colour: boolean): string {
     if (rows.length === 0) continue;
     lines.push('', paint(BOLD, heading));
     const idWidth = Math.max(...rows.map((r) => r.id.length));
+    const cisWidth = Math.max(...rows.map((r) => (r.cis ?? '-').length));
     for (const r of rows) {
       const label = LABEL[r.status].padEnd(6);
       lines.push(
-        `  ${paint(COLOURS[r.status], label)} ${(r.cis ?? '-').padEnd(5)} ${r.id.padEnd(idWidth)} ${r.severity.padEnd(8)} ${clean(r.reason)}`,
+        `  ${paint(COLOURS[r.status], label)} ${(r.cis ?? '-').padEnd(cisWidth)} ${r.id.padEnd(idWidth)} ${r.severity.padEnd(8)} ${clean(r.reason)}`,
       );
       if (r.status === 'fail') {
         for (const c of r.containers ?? []) {
