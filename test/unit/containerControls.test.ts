@@ -375,6 +375,11 @@ describe('container_privileged_ports (5.8) and container_port_binding (5.14)', (
       'disconnected from bridge',
     );
     assert.ok(passes(defaultBridge, { networkMode: 'app', networks: ['app'] }));
+    const noBridge = { bridge: { exists: false, options: {} } };
+    assert.ok(
+      passes(defaultBridge, { networkMode: 'default', networks: ['bridge'] }, noBridge),
+      'no docker0 at all',
+    );
   });
 });
 

@@ -72,10 +72,10 @@ export const defaultBridge = containerControl({
     'Attach the container to a user-defined network (docker network create app; docker run --network app ...), which gives DNS between containers and isolation from unrelated ones.',
   check(c, ctx) {
     // The attached networks are the truth: `docker network disconnect bridge` leaves NetworkMode at "default".
+    // A daemon without a default bridge (bridge: none) has no docker0 for a container to be on.
+    const bridgeExists = ctx.api?.bridge.exists !== false;
     const onBridge =
-      c.networks.length > 0
-        ? c.networks.includes('bridge')
-        : onDefaultBridgeMode(c) && ctx.api?.bridge.exists === true;
+      bridgeExists && (c.networks.length > 0 ? c.networks.includes('bridge') : onDefaultBridgeMode(c));
     return onBridge ? 'on the default bridge network' : null;
   },
 });
