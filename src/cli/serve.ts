@@ -77,6 +77,7 @@ export async function startExporter(
     listenAddress: opts.listenAddress,
     webConfigFile: opts.webConfigFile,
     logger,
+    onReload: (ok) => webConfig?.record(ok),
   });
   logger.info('listening', {
     address: `${server.address.host}:${server.address.port}`,
