@@ -43,6 +43,7 @@ export async function startExporter(
   monitor.on('dockerEvent', (e) => collector.noteDockerEvent(e));
   const containerSeries = new ContainerSeriesBudget(opts.containersMaxSeries);
   let current: { evaluation: Evaluation; metricsText: string } | null = null;
+  let rendering: Promise<void> = Promise.resolve();
   let sequence = 0;
   let lastStatus = new Map<string, string>();
   monitor.on('evaluation', (evaluation, trigger) => {
@@ -52,7 +53,7 @@ export async function startExporter(
         logger.info('control verdict', { control: r.id, status: r.status, trigger });
     }
     lastStatus = new Map(evaluation.results.map((r) => [r.id, r.status]));
-    renderEvaluation(evaluation, build, containerSeries).then(
+    rendering = renderEvaluation(evaluation, build, containerSeries).then(
       (metricsText) => {
         // Renders finish in order in practice; never let an older one replace a newer one.
         if (mine === sequence) current = { evaluation, metricsText };
@@ -84,7 +85,9 @@ export async function startExporter(
     docker_host: opts.dockerHost,
   });
   const first = await monitor.start();
-  current = { evaluation: first, metricsText: await renderEvaluation(first, build, containerSeries) };
+  // The evaluation listener above renders it; serve nothing half-made until it has.
+  await rendering;
+  if (!current) throw new Error('rendering the first evaluation failed');
   logger.info('first evaluation done', {
     ...first.summary,
     docker_reachable: first.docker.reachable,

@@ -8,7 +8,7 @@ import type { Evaluation } from '../../evaluation/types.js';
 /** Lives as long as the exporter: the dropped counter must keep growing across renders. */
 export class ContainerSeriesBudget {
   droppedTotal = 0;
-  /** An evaluation rendered twice (startup renders the first one again) counts its drops once. */
+  /** Rendering is idempotent per evaluation: one rendered twice counts its drops once. */
   private readonly counted = new WeakSet<Evaluation>();
   constructor(readonly maxSeries = 500) {}
 
