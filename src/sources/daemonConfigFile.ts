@@ -1,7 +1,8 @@
 // Reads daemon.json from where the running dockerd takes it, and decodes it as dockerd would.
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { decodeDaemonJson } from '../facts/daemonJson.js';
+import { dockerdConfigFile } from '../facts/dockerd/flags.js';
 import type { ConfigPathOrigin, DaemonConfigFile, DockerdProcess, Fact } from '../facts/types.js';
 import { factError, factOk } from '../facts/types.js';
 import type { HostPaths } from './hostPaths.js';
@@ -11,14 +12,6 @@ export const DEFAULT_CONFIG_FILE = '/etc/docker/daemon.json';
 export interface ConfigPath {
   readonly path: string;
   readonly origin: ConfigPathOrigin;
-}
-
-function configFileFlag(args: readonly string[]): string | null {
-  for (let i = 0; i < args.length; i++) {
-    const m = /^--config-file(?:=(.*))?$/.exec(args[i]!);
-    if (m) return m[1] ?? args[i + 1] ?? null;
-  }
-  return null;
 }
 
 /** A rootless dockerd's home, from its environment or, failing that, the owner of /run/user/UID. */
@@ -50,11 +43,8 @@ export function resolveConfigPath(opts: {
   homes: Record<number, string>;
 }): ConfigPath {
   if (opts.flag) return { path: opts.flag, origin: 'flag' };
-  const fromArgs = opts.dockerd ? configFileFlag(opts.dockerd.args) : null;
-  if (fromArgs) {
-    const path = isAbsolute(fromArgs) || !opts.dockerd?.cwd ? fromArgs : join(opts.dockerd.cwd, fromArgs);
-    return { path, origin: 'dockerd' };
-  }
+  const fromArgs = opts.dockerd ? dockerdConfigFile(opts.dockerd.args, opts.dockerd.cwd) : null;
+  if (fromArgs) return { path: fromArgs, origin: 'dockerd' };
   const rootlessDir = rootlessConfigDir(opts.dockerd, opts.socketPath, opts.homes);
   if (rootlessDir) return { path: join(rootlessDir, 'daemon.json'), origin: 'rootless' };
   return { path: DEFAULT_CONFIG_FILE, origin: 'default' };

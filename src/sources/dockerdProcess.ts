@@ -1,7 +1,9 @@
 // Finds the dockerd that serves --docker.host in /proc and reads its command line, environment and start time.
 import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { decodeDaemonJson } from '../facts/daemonJson.js';
+import { dockerdConfigFile, flagValues } from '../facts/dockerd/flags.js';
 import { type DockerdProcess, type Fact, factError, factOk } from '../facts/types.js';
+import { DEFAULT_CONFIG_FILE } from './daemonConfigFile.js';
 import type { HostPaths } from './hostPaths.js';
 
 const KEPT_ENV =
@@ -76,30 +78,9 @@ async function holdsSocket(paths: HostPaths, pid: number, inodes: Set<string>): 
   return false;
 }
 
-/** The -H/--host values of an argv, without the full flag table: enough to match a listener. */
-function hostsFromArgs(args: readonly string[]): string[] {
-  const hosts: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const m = /^(?:--host|-H)=?(.*)$/.exec(a);
-    if (!m) continue;
-    if (m[1]) hosts.push(m[1]);
-    else if (i + 1 < args.length) hosts.push(args[++i]!);
-  }
-  return hosts;
-}
-
-function configFileFromArgs(args: readonly string[]): string | null {
-  for (let i = 0; i < args.length; i++) {
-    const m = /^--config-file(?:=(.*))?$/.exec(args[i]!);
-    if (m) return m[1] ?? args[i + 1] ?? null;
-  }
-  return null;
-}
-
 async function hostsOf(paths: HostPaths, c: Candidate): Promise<string[]> {
-  const hosts = hostsFromArgs(c.args);
-  const file = configFileFromArgs(c.args) ?? '/etc/docker/daemon.json';
+  const hosts = flagValues(c.args, 'hosts');
+  const file = dockerdConfigFile(c.args, null) ?? DEFAULT_CONFIG_FILE;
   const text = await readFile(paths.resolve(file), 'utf8').catch(() => null);
   const parsed = text === null ? null : decodeDaemonJson(text).parsed;
   const fromFile = parsed?.hosts;

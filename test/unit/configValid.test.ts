@@ -69,6 +69,10 @@ describe('config_valid control', () => {
     assert.deepEqual(r.keys, ['config-file']);
   });
 
+  test('passes a missing file dockerd does not read: its --config-file names another one', () => {
+    assert.equal(run({ args: [...STOCK_ARGS, '--config-file=/srv/other.json'] }).status, 'pass');
+  });
+
   test('fails with line and column for malformed JSON', () => {
     const r = run({ config: '{\n  "userland-proxy": false\n  "icc": false\n}\n' });
     assert.equal(r.status, 'fail');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseDockerdArgs } from '../../src/facts/dockerd/flags.js';
+import { dockerdConfigFile, flagValues, parseDockerdArgs } from '../../src/facts/dockerd/flags.js';
 import { parseDaemonHost } from '../../src/facts/dockerd/hosts.js';
 import { releaseFor } from '../../src/facts/dockerd/releases.js';
 
@@ -34,6 +34,17 @@ describe('dockerd argv (pflag rules)', () => {
       ['insecure-registries', 'r:5000'],
       ['authorization-plugins', 'authz'],
     ]);
+  });
+  test('values of a key: -H in every spelling, and --host-gateway-ip is not -H', () => {
+    assert.deepEqual(
+      flagValues(['-H', 'fd://', '--host=tcp://:2375', '--host-gateway-ip=10.0.0.1'], 'hosts'),
+      ['fd://', 'tcp://:2375'],
+    );
+  });
+  test("dockerd's --config-file: the last one wins (pflag), relative to dockerd's working directory", () => {
+    assert.equal(dockerdConfigFile(['--config-file', '/a.json', '--config-file=/b.json'], '/'), '/b.json');
+    assert.equal(dockerdConfigFile(['--config-file=conf/d.json'], '/srv'), '/srv/conf/d.json');
+    assert.equal(dockerdConfigFile(['-H', 'fd://'], '/'), null);
   });
   test('unknown flags are reported, not guessed', () => {
     const p = parseDockerdArgs(['--made-up=1', '-Z'], release);

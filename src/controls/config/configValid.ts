@@ -1,6 +1,6 @@
 // config_valid: would the running dockerd release accept daemon.json as it stands? An operator must learn
 // before a restart that dockerd would refuse the file, and which keys it silently ignores.
-import { isAbsolute, join } from 'node:path';
+import { dockerdConfigFile } from '../../facts/dockerd/flags.js';
 import { ControlError, fail, pass } from '../support.js';
 import type { ControlDefinition } from '../types.js';
 import { type ConfigFinding, validateDaemonConfig } from './validateDaemonConfig.js';
@@ -32,27 +32,6 @@ function summarize(findings: readonly ConfigFinding[]): string {
     .join('; ');
 }
 
-/**
- * dockerd's flags judged together with the audited file. When --docker.config-file names another file than the
- * one dockerd reads, dockerd's --config-file says nothing about it and is left out (its other flags still apply).
- */
-function argsForFile(args: readonly string[], cwd: string | null, auditedPath: string): readonly string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const m = /^--config-file(?:=(.*))?$/.exec(args[i]!);
-    if (!m) {
-      out.push(args[i]!);
-      continue;
-    }
-    const value = m[1] ?? args[i + 1] ?? '';
-    const taken = m[1] === undefined ? 2 : 1;
-    const resolved = isAbsolute(value) || !cwd ? value : join(cwd, value);
-    if (resolved === auditedPath) out.push(...args.slice(i, i + taken));
-    i += taken - 1;
-  }
-  return out;
-}
-
 export const configValid: ControlDefinition = {
   id: 'config_valid',
   cis: null,
@@ -66,9 +45,8 @@ export const configValid: ControlDefinition = {
     if (!facts.daemonConfig.ok)
       throw new ControlError(`daemon.json unavailable: ${facts.daemonConfig.error}`);
     const file = facts.daemonConfig.value;
-    const args = facts.dockerd.ok
-      ? argsForFile(facts.dockerd.value.args, facts.dockerd.value.cwd, file.path)
-      : null;
+    const dockerd = facts.dockerd.ok ? facts.dockerd.value : null;
+    const args = dockerd?.args ?? null;
     const serverVersion = facts.api.ok
       ? facts.api.value.version.version || facts.api.value.info.serverVersion
       : null;
@@ -77,6 +55,8 @@ export const configValid: ControlDefinition = {
       parsed: file.parsed,
       parseError: file.parseError,
       args,
+      // With --docker.config-file naming another file, dockerd's own --config-file says nothing about this one.
+      configFileIsDockerds: !dockerd || dockerdConfigFile(dockerd.args, dockerd.cwd) === file.path,
       serverVersion,
     });
 

@@ -22,6 +22,8 @@ export type { ConfigFinding, ConfigFindingKind } from './findings.js';
 export interface ValidateDaemonConfigInput extends DecodeInput {
   /** dockerd's argv without argv[0]; null when unknown (the flag/file check is then skipped). */
   readonly args: readonly string[] | null;
+  /** Whether dockerd's --config-file (if any) names this file; default true. */
+  readonly configFileIsDockerds?: boolean;
   /** The running dockerd's version; null picks the newest known release. */
   readonly serverVersion: string | null;
 }
@@ -45,7 +47,8 @@ export function validateDaemonConfig(input: ValidateDaemonConfigInput): Validate
       occurrences.set(o.flag, [...(occurrences.get(o.flag) ?? []), o]);
     }
   }
-  const explicitConfigFile = occurrences?.get('config-file')?.at(-1)?.value ?? null;
+  const explicitConfigFile =
+    input.configFileIsDockerds === false ? null : (occurrences?.get('config-file')?.at(-1)?.value ?? null);
 
   const decoded = decodeForRelease(input, version, explicitConfigFile);
   if (!decoded.root) return { findings: decoded.findings.map(namingItsKeys), releaseNote: note };

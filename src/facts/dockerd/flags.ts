@@ -1,5 +1,6 @@
 // dockerd's command line read the way pflag reads it, so a flag counts exactly when dockerd would honour it.
-import { type DockerdRelease, SHORTHANDS } from './releases.js';
+import { posix } from 'node:path';
+import { type DockerdRelease, releaseFor, SHORTHANDS } from './releases.js';
 
 export interface FlagOccurrence {
   /** Long flag name, e.g. "icc" (shorthands resolved). */
@@ -91,4 +92,25 @@ export function parseFlagBool(value: string): boolean | null {
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
   if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
   return null;
+}
+
+/**
+ * Every value dockerd's command line gives a daemon.json key, in order (the last one wins for a scalar). The
+ * newest release's flags serve when the running release is not known yet: -H and --config-file never changed.
+ */
+export function flagValues(
+  args: readonly string[],
+  key: string,
+  release: DockerdRelease = releaseFor(null).release,
+): string[] {
+  return parseDockerdArgs(args, release)
+    .occurrences.filter((o) => o.key === key)
+    .map((o) => o.value);
+}
+
+/** The daemon.json dockerd's --config-file names (relative to its working directory), or null for its default. */
+export function dockerdConfigFile(args: readonly string[], cwd: string | null): string | null {
+  const file = flagValues(args, 'config-file').at(-1);
+  if (!file) return null;
+  return posix.isAbsolute(file) || !cwd ? file : posix.join(cwd, file);
 }
