@@ -2,7 +2,7 @@
 import { resolve as resolvePath } from 'node:path';
 import type { ContainerInventory } from '../facts/containers.js';
 import type { DockerdProcess, Facts } from '../facts/types.js';
-import { type Fact, factError, factOk } from '../facts/types.js';
+import { type Fact, factError, factOk, guarded } from '../facts/types.js';
 import type { ContainerInventoryTracker } from '../sources/containers/inventory.js';
 import { type ConfigPath, readDaemonConfig, resolveConfigPath } from '../sources/daemonConfigFile.js';
 import type { DockerApiClient, DockerEvent } from '../sources/dockerApi/client.js';
@@ -38,29 +38,19 @@ export interface CollectorDeps {
  */
 export type Refresh = 'config' | 'api' | 'containers' | 'all';
 
-/** A source that throws is reported as failed, never allowed to take the evaluation down. */
-async function guarded<T>(name: string, run: () => Promise<Fact<T>>): Promise<Fact<T>> {
-  try {
-    return await run();
-  } catch (e) {
-    return factError(`${name}: ${(e as Error).message}`);
-  }
-}
-
 export class FactCollector {
   private last: Facts | null = null;
+  private hostIdentity: Fact<HostIdentity> | null = null;
+  /** The config path learned from the running dockerd, kept while the daemon is down or restarting. */
+  private learnedPath: ConfigPath | null = null;
+  private exposureCollector: ExposureCollector | null = null;
+
+  constructor(private readonly deps: CollectorDeps) {}
 
   /** The most recent snapshot, for the monitor's metadata poll. */
   get lastFacts(): Facts | null {
     return this.last;
   }
-  private hostIdentity: Fact<HostIdentity> | null = null;
-  /** The config path learned from the running dockerd, kept while the daemon is down or restarting. */
-  private learnedPath: ConfigPath | null = null;
-
-  private exposureCollector: ExposureCollector | null = null;
-
-  constructor(private readonly deps: CollectorDeps) {}
 
   private get exposure(): ExposureCollector {
     this.exposureCollector ??= new ExposureCollector({

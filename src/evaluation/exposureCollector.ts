@@ -8,7 +8,7 @@ import type { DaemonSettings } from '../facts/daemonSettings.js';
 import { parseDockerdArgs } from '../facts/dockerd/flags.js';
 import type { SystemdFacts } from '../facts/hostFileTypes.js';
 import type { DaemonConfigFile, DockerApiFacts, DockerdProcess, Fact, Facts } from '../facts/types.js';
-import { factError } from '../facts/types.js';
+import { guarded } from '../facts/types.js';
 import { ConfigBaselineRecorder } from '../sources/configBaseline.js';
 import type { DockerEvent } from '../sources/dockerApi/client.js';
 import { collectExposure } from '../sources/exposure/collectExposure.js';
@@ -43,14 +43,6 @@ export type ExposureFactSet = Pick<
   Facts,
   'systemd' | 'tlsFiles' | 'hostFiles' | 'exposure' | 'configBaseline'
 >;
-
-async function guarded<T>(name: string, run: () => Promise<Fact<T>>): Promise<Fact<T>> {
-  try {
-    return await run();
-  } catch (e) {
-    return factError(`${name}: ${(e as Error).message}`);
-  }
-}
 
 /** A configured string that never throws: a broken daemon.json leaves only the flags. */
 function configured(

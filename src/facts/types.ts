@@ -40,6 +40,15 @@ export type Fact<T> =
 export const factOk = <T>(value: T): Fact<T> => ({ ok: true, value });
 export const factError = <T>(error: string): Fact<T> => ({ ok: false, error });
 
+/** A source that throws is reported as failed, never allowed to take the evaluation down. */
+export async function guarded<T>(name: string, run: () => Promise<Fact<T>>): Promise<Fact<T>> {
+  try {
+    return await run();
+  } catch (e) {
+    return factError(`${name}: ${(e as Error).message}`);
+  }
+}
+
 export interface JsonParseError {
   readonly message: string;
   readonly line: number;
