@@ -1,15 +1,15 @@
 // Keeps the evaluation current: daemon.json watch, Docker events (with reconnect), a cheap stat poll for
 // permission changes, and a periodic full resync as a safety net. Scrapes only ever read `latest`.
 import { EventEmitter } from 'node:events';
-import { stat } from 'node:fs/promises';
 import type { ControlDefinition } from '../controls/types.js';
 import type { Logger } from '../log.js';
 import { ConfigWatcher } from '../sources/configWatcher.js';
 import type { DockerApiClient, DockerEvent } from '../sources/dockerApi/client.js';
+import { statPath } from '../sources/fileStats.js';
 import type { HostPaths } from '../sources/hostPaths.js';
 import type { FactCollector, Refresh } from './collectFacts.js';
 import { evaluate } from './evaluate.js';
-import { polledPaths } from './polledPaths.js';
+import { polledFiles, sameMetadata } from './polledFiles.js';
 import type { Evaluation } from './types.js';
 
 export type Trigger =
@@ -69,7 +69,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   private watcher: ConfigWatcher | null = null;
   private stopEvents: (() => void) | null = null;
   private stopped = false;
-  private lastStat = '';
+  private polling = false;
   private eventsConnected = false;
 
   private readonly firstConnect: Promise<void>;
@@ -98,7 +98,6 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       (err) => this.opts.logger.warn('config watch error', { err: err.message }),
     );
     await this.watcher.target();
-    this.lastStat = await this.statSignature();
     this.timers.push(setInterval(() => this.trigger('resync'), this.opts.resyncIntervalMs));
     this.timers.push(setInterval(() => void this.pollStats(), this.opts.statPollIntervalMs));
     for (const t of this.timers) t.unref();
@@ -168,34 +167,21 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     }
   }
 
-  private async statSignature(): Promise<string> {
-    const facts = this.opts.collector.lastFacts;
-    const files = [
-      ...new Set(
-        [
-          this.opts.collector.socketPath,
-          this.latest?.daemonConfigPath,
-          ...(facts ? polledPaths(facts) : []),
-        ].filter((p): p is string => !!p),
-      ),
-    ];
-    const parts = await Promise.all(
-      files.map((f) =>
-        stat(this.opts.paths.resolve(f)).then(
-          (s) => `${f}:${s.ino}:${s.mode}:${s.uid}:${s.gid}:${s.size}:${s.mtimeMs}`,
-          () => `${f}:missing`,
-        ),
-      ),
-    );
-    return parts.join('|');
-  }
-
-  /** chmod/chown do not always reach a file watcher; a stat of the judged files every few seconds is cheap. */
+  /**
+   * chmod/chown do not always reach a file watcher, so every file the last evaluation stat'ed is compared with
+   * what that evaluation saw: any difference, whatever triggered the evaluation before, means a new one.
+   */
   private async pollStats(): Promise<void> {
-    const sig = await this.statSignature();
-    if (sig !== this.lastStat) {
-      this.lastStat = sig;
-      this.trigger('file_change');
+    const facts = this.opts.collector.lastFacts;
+    if (!facts || this.polling) return;
+    this.polling = true;
+    try {
+      const seen = polledFiles(facts);
+      // A stat that fails outright (not a missing file) is left to the next evaluation, never a trigger loop.
+      const now = await Promise.all(seen.map((f) => statPath(this.opts.paths, f.path).catch(() => f)));
+      if (now.some((s, i) => !sameMetadata(s, seen[i]!))) this.trigger('file_change');
+    } finally {
+      this.polling = false;
     }
   }
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { polledPaths } from '../../src/evaluation/polledPaths.js';
+import { polledFiles } from '../../src/evaluation/polledFiles.js';
 import { makeFacts } from '../support/facts.js';
 
 test('the metadata poll covers every file a source stat-ed, not only the socket and daemon.json', () => {
-  const paths = polledPaths(makeFacts({ config: {} }));
+  const paths = polledFiles(makeFacts({ config: {} })).map((f) => f.path);
   for (const p of [
     '/var/run/docker.sock',
     '/etc/docker/daemon.json',
