@@ -10,7 +10,7 @@ import type {
   Fact,
 } from '../../facts/types.js';
 import { factError, factOk } from '../../facts/types.js';
-import { type ConnectionOptions, connectionOptions, type DockerEndpoint } from './endpoint.js';
+import { connectionOptions, type DockerEndpoint } from './endpoint.js';
 import type { RequestLog } from './requestLog.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
@@ -88,7 +88,6 @@ export class DockerApiClient {
   private dockerode: Dockerode | null = null;
   private streaming: Dockerode | null = null;
   private negotiated: string | null = null;
-  private connection: ConnectionOptions | null = null;
 
   constructor(
     readonly endpoint: DockerEndpoint,
@@ -99,10 +98,6 @@ export class DockerApiClient {
   /** The negotiated client, for the container inventory. Null until a ping succeeded. */
   get docker(): Dockerode | null {
     return this.dockerode;
-  }
-
-  get apiVersion(): string | null {
-    return this.negotiated;
   }
 
   private rawRequest(
@@ -152,9 +147,8 @@ export class DockerApiClient {
   }
 
   private connect(apiVersion: string | null): void {
-    this.connection = connectionOptions(this.endpoint);
     const options = {
-      ...this.connection,
+      ...connectionOptions(this.endpoint),
       // Without a header (very old daemons) the unversioned path lets the daemon pick.
       ...(apiVersion ? { version: `v${apiVersion}` } : {}),
     } as Dockerode.DockerOptions;
