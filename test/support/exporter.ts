@@ -29,9 +29,9 @@ export interface CliResult {
 
 export function runCli(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; command?: string[] } = {},
 ): Promise<CliResult> {
-  const [cmd, ...pre] = cliCommand();
+  const [cmd, ...pre] = opts.command ?? cliCommand();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd!, [...pre, ...args], {
       cwd: ROOT,
