@@ -5,10 +5,10 @@ import type { Evaluation } from '../evaluation/types.js';
 import type { Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
 import { createApp } from '../outputs/http/app.js';
-import { listen } from '../outputs/http/listen.js';
 import { ContainerSeriesBudget } from '../outputs/metrics/containerMetrics.js';
 import { renderEvaluation } from '../outputs/metrics/evaluationMetrics.js';
 import { exporterRegistry, WebConfigReloads } from '../outputs/metrics/exporterMetrics.js';
+import { listen } from '../web/index.js';
 import type { ServeOptions } from './flags.js';
 import { wire } from './wiring.js';
 

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
 import express from 'express';
-import { checkWebConfig, type Listening, type ListenOptions, listen } from '../../src/outputs/http/listen.js';
+import { checkWebConfig, type Listening, type ListenOptions, listen } from '../../src/web/index.js';
 import { type CertFiles, selfSignedCert, signedCert } from '../support/certs.js';
 
 const run = promisify(execFile);
@@ -134,6 +134,7 @@ async function start(opts: Partial<ListenOptions> = {}) {
   const logs: LogLine[] = [];
   const reloads: boolean[] = [];
   const logger = {
+    debug: (msg: string, fields?: Record<string, unknown>) => logs.push({ level: 'debug', msg, fields }),
     info: (msg: string, fields?: Record<string, unknown>) => logs.push({ level: 'info', msg, fields }),
     warn: (msg: string, fields?: Record<string, unknown>) => logs.push({ level: 'warn', msg, fields }),
     error: (msg: string, fields?: Record<string, unknown>) => logs.push({ level: 'error', msg, fields }),

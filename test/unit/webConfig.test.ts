@@ -5,15 +5,16 @@ import { describe, test } from 'node:test';
 import { getCiphers } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
-import { FAKE_BCRYPT_HASH, parseListenAddress } from '../../src/outputs/http/listen.js';
 import {
   CIPHER_SUITES,
   checkWebConfig,
+  FAKE_BCRYPT_HASH,
   loadWebConfig,
   parseGoDuration,
+  parseListenAddress,
   parseWebConfig,
   WebConfigError,
-} from '../../src/outputs/http/webConfig.js';
+} from '../../src/web/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/web-config/', import.meta.url));
 const ALICE = '$2y$12$1DpfPeqF9HzHJt.EWswy1exHluGfbhnn3yXhR7Xes6m3WJqFg0Wby';

@@ -1,31 +1,19 @@
 // Serves an Express app the way exporter-toolkit's web.ListenAndServe serves a Go handler: plain HTTP
 // without a web config; otherwise TLS, client certificates, security headers, basic auth and rate
 // limiting from the `--web.config.file`, hot-reloaded when the file or its certificates change.
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import bcrypt from 'bcryptjs';
 import { type FSWatcher, watch } from 'chokidar';
 import type { Express } from 'express';
-import {
-  checkWebConfig,
-  loadTlsSettings,
-  loadWebConfig,
-  type TlsServerSettings,
-  type WebConfig,
-  WebConfigError,
-  webConfigWatchPaths,
-} from './webConfig.js';
-
-export { checkWebConfig, WebConfigError };
-
-export interface Logger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+import { createLogger, type Logger } from '../log.js';
+import { BasicAuthVerifier, parseBasicAuth } from './basicAuth.js';
+import { clientCertProblem } from './clientCert.js';
+import { parseListenAddress } from './listenAddress.js';
+import { TokenBucket } from './rateLimit.js';
+import { loadTlsSettings, type TlsServerSettings } from './tlsSettings.js';
+import { loadWebConfig, type WebConfig, WebConfigError, webConfigWatchPaths } from './webConfig.js';
 
 export interface ListenOptions {
   /** Exporter style: `:9612` (all interfaces), `127.0.0.1:0`, `[::1]:9612`, `localhost:9612`. */
@@ -44,105 +32,8 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/**
- * The toolkit's bcrypt of "fakepassword": compared against for unknown users so that the response
- * time does not reveal which users exist.
- */
-export const FAKE_BCRYPT_HASH = '$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi';
-
 const RELOAD_DEBOUNCE_MS = 100;
-const AUTH_CACHE_SIZE = 100; // the toolkit's cache size
 const CLOSE_GRACE_MS = 2000;
-
-const stderrLogger: Logger = {
-  info: (msg, fields) => console.error(JSON.stringify({ level: 'info', msg, ...fields })),
-  warn: (msg, fields) => console.error(JSON.stringify({ level: 'warn', msg, ...fields })),
-  error: (msg, fields) => console.error(JSON.stringify({ level: 'error', msg, ...fields })),
-};
-
-/** Splits an exporter-style listen address; an empty host means all interfaces. */
-export function parseListenAddress(address: string): { host: string | undefined; port: number } {
-  if (address.startsWith('vsock://')) throw new Error(`listen address ${address}: vsock is not supported`);
-  let host: string;
-  let portText: string;
-  const bracketed = /^\[([^\]]*)\]:([^:]*)$/.exec(address);
-  if (bracketed) {
-    host = bracketed[1]!;
-    portText = bracketed[2]!;
-  } else {
-    const i = address.lastIndexOf(':');
-    if (i < 0) throw new Error(`listen address ${address}: missing port (use host:port or :port)`);
-    host = address.slice(0, i);
-    portText = address.slice(i + 1);
-    if (host.includes(':'))
-      throw new Error(`listen address ${address}: too many colons (write IPv6 as [addr]:port)`);
-  }
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
-    throw new Error(`listen address ${address}: invalid port "${portText}"`);
-  }
-  return { host: host === '' ? undefined : host, port: Number(portText) };
-}
-
-// ---------------------------------------------------------------------------------------------------
-
-/** golang.org/x/time/rate's Limiter: `burst` tokens, one more every interval, starting full. */
-class TokenBucket {
-  private tokens: number;
-  private last = performance.now();
-  constructor(
-    readonly intervalMs: number,
-    readonly burst: number,
-  ) {
-    this.tokens = burst;
-  }
-  allow(): boolean {
-    const now = performance.now();
-    this.tokens = Math.min(this.burst, this.tokens + (now - this.last) / this.intervalMs);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
-/** Basic-auth checks with the toolkit's safeguards: cached results, one bcrypt at a time, fake hash. */
-class BasicAuthVerifier {
-  private readonly cache = new Map<string, boolean>();
-  private queue: Promise<unknown> = Promise.resolve();
-
-  async verify(users: Map<string, string>, user: string, password: string): Promise<boolean> {
-    const known = users.get(user);
-    const hash = known ?? FAKE_BCRYPT_HASH;
-    // Each part hex-encoded before joining, so no user/password split can collide (CVE-2022-46146);
-    // hashed so the cache does not keep passwords in the clear.
-    const key = createHash('sha256')
-      .update([user, hash, password].map((p) => Buffer.from(p).toString('hex')).join(':'))
-      .digest('hex');
-    const cached = this.cache.get(key);
-    if (cached !== undefined) return cached;
-    const run = this.queue.then(async () => {
-      const again = this.cache.get(key);
-      if (again !== undefined) return again;
-      const ok = (await bcrypt.compare(password, hash)) && known !== undefined;
-      if (this.cache.size >= AUTH_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(key, ok);
-      return ok;
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-}
-
-/** Go's Request.BasicAuth(). */
-function parseBasicAuth(header: string | undefined): { user: string; password: string } | undefined {
-  if (!header || header.length < 6 || header.slice(0, 6).toLowerCase() !== 'basic ') return undefined;
-  const b64 = header.slice(6);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return undefined;
-  const decoded = Buffer.from(b64, 'base64').toString('utf8');
-  const i = decoded.indexOf(':');
-  if (i < 0) return undefined;
-  return { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
-}
 
 function plainError(res: http.ServerResponse, status: number): void {
   res.statusCode = status;
@@ -150,59 +41,6 @@ function plainError(res: http.ServerResponse, status: number): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.end(`${http.STATUS_CODES[status]}\n`);
 }
-
-/** Node formats SANs as `DNS:a, IP Address:1.2.3.4, email:x, URI:y`, quoting values that need it. */
-function subjectAltNames(text: string | undefined): string[] {
-  if (!text) return [];
-  const out: string[] = [];
-  const re = /(DNS|IP Address|email|URI|[A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g;
-  for (const m of text.matchAll(re)) {
-    let value = m[2]!;
-    if (value.startsWith('"')) value = JSON.parse(value) as string;
-    if (m[1] === 'IP Address') value = canonicalIp(value);
-    if (['DNS', 'IP Address', 'email', 'URI'].includes(m[1]!)) out.push(value);
-  }
-  return out;
-}
-
-function canonicalIp(ip: string): string {
-  if (!ip.includes(':')) return ip;
-  try {
-    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-  } catch {
-    return ip;
-  }
-}
-
-/** Client-certificate policies that OpenSSL cannot express alone (see loadTlsSettings). */
-function clientCertProblem(socket: TLSSocket, tls: TlsServerSettings): string | undefined {
-  const peer = socket.getPeerCertificate();
-  const presented = peer != null && Object.keys(peer).length > 0;
-  switch (tls.clientAuthType) {
-    case 'RequireAnyClientCert':
-      if (!presented) return 'client did not present a certificate';
-      break;
-    case 'VerifyClientCertIfGiven':
-      if (presented && !socket.authorized) return `client certificate rejected: ${socket.authorizationError}`;
-      break;
-    case 'RequireAndVerifyClientCert':
-      // Node has already refused these (rejectUnauthorized); checked again so the policy lives in one place.
-      if (!presented) return 'client did not present a certificate';
-      if (!socket.authorized) return `client certificate rejected: ${socket.authorizationError}`;
-      break;
-    default:
-      break;
-  }
-  if (tls.clientAllowedSans) {
-    if (!presented) return 'client did not present a certificate to match against client_allowed_sans';
-    const sans = subjectAltNames(peer.subjectaltname);
-    const allowed = tls.clientAllowedSans.map(canonicalIp);
-    if (!sans.some((s) => allowed.includes(s))) return 'could not find allowed SANs in client cert';
-  }
-  return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------------
 
 interface ActiveConfig {
   web: WebConfig;
@@ -234,7 +72,7 @@ async function loadActive(path: string, previous?: ActiveConfig): Promise<Active
 }
 
 export async function listen(app: Express, opts: ListenOptions): Promise<Listening> {
-  const logger = opts.logger ?? stderrLogger;
+  const logger = opts.logger ?? createLogger();
   const { host, port } = parseListenAddress(opts.listenAddress);
   const configPath = opts.webConfigFile || undefined;
 
@@ -404,6 +242,7 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
     closed = true;
     clearTimeout(timer);
     await watcher?.close();
+    // Only waits for a reload in flight to settle; how it ended was already handed to whoever started it.
     await reloading.catch(() => undefined);
     await new Promise<void>((resolvePromise) => {
       const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);

@@ -2,10 +2,9 @@
 // (docs/web-configuration.md in exporter-toolkit). Operators reuse the files they already have for
 // node_exporter & co., so acceptance and rejection follow the toolkit field for field; where we are
 // stricter than Go (a file that could never serve a request), the error says why.
-import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { createSecureContext, type SecureContextOptions, type SecureVersion } from 'node:tls';
+import type { SecureVersion } from 'node:tls';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
 
 export class WebConfigError extends Error {
@@ -50,15 +49,6 @@ export interface WebConfig {
   warnings: string[];
 }
 
-/** What node:https needs, built from a TlsServerConfig by reading its files. */
-export interface TlsServerSettings {
-  secureContext: SecureContextOptions;
-  requestCert: boolean;
-  rejectUnauthorized: boolean;
-  clientAuthType: ClientAuthType;
-  clientAllowedSans?: string[];
-}
-
 const TLS_VERSIONS: Record<string, SecureVersion> = {
   TLS10: 'TLSv1',
   TLS11: 'TLSv1.1',
@@ -67,7 +57,8 @@ const TLS_VERSIONS: Record<string, SecureVersion> = {
 };
 const VERSION_ORDER: SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
-const CURVES: Record<string, string> = {
+/** Go curve names mapped to OpenSSL names. */
+export const CURVES: Record<string, string> = {
   CurveP256: 'P-256',
   CurveP384: 'P-384',
   CurveP521: 'P-521',
@@ -507,84 +498,6 @@ function parseTls(
   return tls;
 }
 
-// ---------------------------------------------------------------------------------------------------
-
-async function readPem(src: PemSource, what: string): Promise<string> {
-  if (src.kind === 'inline') return src.pem;
-  try {
-    return await readFile(src.path, 'utf8');
-  } catch (err) {
-    throw new WebConfigError(`failed to read ${what} (${src.path}): ${(err as Error).message}`);
-  }
-}
-
-function pemCertificates(pem: string): X509Certificate[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  const certs: X509Certificate[] = [];
-  for (const block of blocks) {
-    try {
-      certs.push(new X509Certificate(block));
-    } catch {
-      // AppendCertsFromPEM skips blocks it cannot parse; so do we.
-    }
-  }
-  return certs;
-}
-
-/** Reads the certificate, key and client CA and checks they form a usable TLS server context. */
-export async function loadTlsSettings(tls: TlsServerConfig): Promise<TlsServerSettings> {
-  const cert = await readPem(tls.cert, 'cert_file');
-  const key = await readPem(tls.key, 'key_file');
-  const secureContext: SecureContextOptions = {
-    cert,
-    key,
-    minVersion: tls.minVersion,
-    maxVersion: tls.maxVersion,
-    honorCipherOrder: tls.preferServerCipherSuites,
-  };
-  const openssl = tls.cipherSuites
-    .map((c) => CIPHER_SUITES[c])
-    .filter((c): c is string => typeof c === 'string');
-  // Only TLS 1.2 names go into `ciphers`: Node then keeps its default TLS 1.3 suites, which is what Go does.
-  if (openssl.length > 0) secureContext.ciphers = openssl.join(':');
-  else if (tls.cipherSuites.length > 0) {
-    // Go then has no TLS <= 1.2 suite left, so only TLS 1.3 handshakes succeed; reproduce that.
-    if (tls.maxVersion !== 'TLSv1.3') {
-      throw new WebConfigError(
-        'tls_server_config.cipher_suites lists only TLS 1.3 suites but max_version is below TLS13',
-      );
-    }
-    secureContext.minVersion = 'TLSv1.3';
-  }
-  if (tls.curvePreferences.length > 0)
-    secureContext.ecdhCurve = tls.curvePreferences.map((c) => CURVES[c]).join(':');
-  if (tls.clientCa) {
-    const what = tls.clientCa.kind === 'file' ? 'client_ca_file' : 'client_ca';
-    const pem = await readPem(tls.clientCa, what);
-    if (pemCertificates(pem).length === 0) {
-      // Go would build an empty pool and then refuse every client; say so now instead.
-      throw new WebConfigError(
-        `${what}${tls.clientCa.kind === 'file' ? ` (${tls.clientCa.path})` : ''} holds no PEM certificate`,
-      );
-    }
-    secureContext.ca = pem;
-  }
-  try {
-    createSecureContext(secureContext);
-  } catch (err) {
-    throw new WebConfigError(`failed to load X509KeyPair: ${(err as Error).message}`);
-  }
-  const settings: TlsServerSettings = {
-    secureContext,
-    requestCert: tls.clientAuthType !== 'NoClientCert',
-    // Only this policy can be left to OpenSSL; the others are enforced after the handshake in listen.ts.
-    rejectUnauthorized: tls.clientAuthType === 'RequireAndVerifyClientCert',
-    clientAuthType: tls.clientAuthType,
-  };
-  if (tls.clientAllowedSans) settings.clientAllowedSans = tls.clientAllowedSans;
-  return settings;
-}
-
 /** Reads and parses a web config file; relative paths in it resolve against its directory. */
 export async function loadWebConfig(path: string): Promise<WebConfig> {
   let text: string;
@@ -599,20 +512,6 @@ export async function loadWebConfig(path: string): Promise<WebConfig> {
     if (err instanceof WebConfigError) err.message = `${path}: ${err.message}`;
     throw err;
   }
-}
-
-/** The toolkit's web.Validate: the file, the users and the TLS material. For `--web.config.check`. */
-export async function checkWebConfig(path: string): Promise<WebConfig> {
-  const config = await loadWebConfig(path);
-  if (config.tls) {
-    try {
-      await loadTlsSettings(config.tls);
-    } catch (err) {
-      if (err instanceof WebConfigError) err.message = `${path}: ${err.message}`;
-      throw err;
-    }
-  }
-  return config;
 }
 
 /** Files whose change should trigger a reload: the config itself plus any certificate/key/CA files. */

@@ -1,0 +1,15 @@
+// The exporter-toolkit port: serving over `--web.listen-address` with a `--web.config.file` (TLS, client
+// certificates, headers, basic auth, rate limit, hot reload). Nothing here is about Docker; the only thing
+// borrowed from the exporter is its logger. Import from this file, not from the others in src/web.
+export { FAKE_BCRYPT_HASH } from './basicAuth.js';
+export { type Listening, type ListenOptions, listen } from './listen.js';
+export { parseListenAddress } from './listenAddress.js';
+export { checkWebConfig } from './tlsSettings.js';
+export {
+  CIPHER_SUITES,
+  loadWebConfig,
+  parseGoDuration,
+  parseWebConfig,
+  type WebConfig,
+  WebConfigError,
+} from './webConfig.js';
