@@ -1,6 +1,7 @@
 // The catalog: every control the exporter evaluates, in report order. Adding a control is one entry here.
-import { configValid } from './config/configValid.js';
+
 import { CONTAINER_CONTROLS } from './containers/index.js';
+import { configValid } from './daemon/configValid.js';
 import { configDrift } from './daemon/drift.js';
 import { apparmor, noNewPrivileges, rootless, seccomp, selinux, usernsRemap } from './daemon/isolation.js';
 import { logLevel, logRotation, remoteLogging } from './daemon/logging.js';
@@ -67,3 +68,6 @@ export const CATALOG: readonly ControlDefinition[] = [
   swarmMode,
   ...CONTAINER_CONTROLS,
 ];
+
+/** The control's id in the CIS Docker Benchmark the reports show (v1.6.0), or null beyond the benchmark. */
+export const cisId = (c: ControlDefinition): string | null => c.cis;

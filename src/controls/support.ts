@@ -1,15 +1,17 @@
 // Small helpers shared by control definitions, so each control reads as its rule and nothing else.
 
+import { type Setting, UndecidableError } from '../dockerd/index.js';
 import type { ConfigBaseline } from '../facts/baselineTypes.js';
-import type { Setting } from '../facts/daemonSettings.js';
-import { compareVersions, parseVersion } from '../facts/dockerd/releases.js';
 import type { ExposureFacts } from '../facts/exposureTypes.js';
 import type { HostFileFacts, SystemdFacts, TlsFileFacts } from '../facts/hostFileTypes.js';
 import type { DockerApiFacts, Facts, FileFacts, HostFacts } from '../facts/types.js';
 import type { Observed, Verdict } from './types.js';
 
 /** Thrown by a control that cannot decide; the evaluator reports it as `error` with this message. */
-export class ControlError extends Error {}
+export class ControlError extends UndecidableError {}
+
+// The daemon's security options belong to the dockerd model; controls read them through here too.
+export { engineAtLeast, hasSecurityOption, securityOptions } from '../dockerd/index.js';
 
 export const pass = (reason: string, observed?: Observed, expected?: string, keys?: string[]): Verdict => ({
   status: 'pass',
@@ -45,32 +47,6 @@ export const tlsFilesOf = (f: Facts): TlsFileFacts => required(f.tlsFiles, 'TLS 
 export const hostFilesOf = (f: Facts): HostFileFacts => required(f.hostFiles, 'host files');
 export const exposureOf = (f: Facts): ExposureFacts => required(f.exposure, 'exposure probe');
 export const baselineOf = (f: Facts): ConfigBaseline => required(f.configBaseline, 'config baseline');
-
-export interface SecurityOption {
-  readonly name: string;
-  readonly [field: string]: string;
-}
-
-/** /info SecurityOptions entries look like "name=seccomp,profile=builtin". */
-export function securityOptions(api: DockerApiFacts): SecurityOption[] {
-  return api.info.securityOptions.map((entry) => {
-    const out: Record<string, string> = { name: '' };
-    for (const part of entry.split(',')) {
-      const eq = part.indexOf('=');
-      if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1);
-      else out.name ||= part;
-    }
-    return out as SecurityOption;
-  });
-}
-
-export const hasSecurityOption = (api: DockerApiFacts, name: string): boolean =>
-  securityOptions(api).some((o) => o.name === name);
-
-export function engineAtLeast(api: DockerApiFacts, version: [number, number, number]): boolean {
-  const v = parseVersion(api.version.version || api.info.serverVersion);
-  return v !== null && compareVersions(v, version) >= 0;
-}
 
 /** "(daemon.json)" / "(flag)" / "(default)" after a configured value in reasons. */
 export function describeSetting(key: string, s: Setting<unknown> | undefined, fallback?: unknown): string {

@@ -1,4 +1,4 @@
-import type { DaemonSettings } from '../facts/daemonSettings.js';
+import type { DaemonSettings, DockerdModel } from '../dockerd/index.js';
 import type { Facts, SourceName } from '../facts/types.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -44,7 +44,9 @@ export interface Verdict {
 
 export interface EvaluationContext {
   readonly facts: Facts;
-  /** Configured values: daemon.json merged with dockerd's command line flags. */
+  /** The dockerd model of these facts, computed once per evaluation. */
+  readonly dockerd: DockerdModel;
+  /** `dockerd.settings`: configured values, daemon.json merged with dockerd's command line flags. */
   readonly settings: DaemonSettings;
 }
 

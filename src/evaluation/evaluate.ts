@@ -1,34 +1,11 @@
 // Runs every control over one facts snapshot. Pure and total: whatever the facts hold, it returns an evaluation.
-import { ControlError, hasSecurityOption } from '../controls/support.js';
 import { type ControlDefinition, type ControlResult, STATUSES, type Status } from '../controls/types.js';
-import { ConfigUnknownError, DaemonSettings } from '../facts/daemonSettings.js';
-import { parseDockerdArgs } from '../facts/dockerd/flags.js';
-import { releaseFor } from '../facts/dockerd/releases.js';
+import { type DockerdModel, modelDockerd, UndecidableError } from '../dockerd/index.js';
 import { type Facts, factsSource, SOURCE_NAMES, type SourceName } from '../facts/types.js';
-import { daemonOptions } from './daemonOptions.js';
 import { exposureSummary } from './exposureSummary.js';
 import type { Evaluation, SourceStatus } from './types.js';
 
-export function settingsFor(facts: Pick<Facts, 'api' | 'daemonConfig' | 'dockerd'>): DaemonSettings {
-  const api = facts.api.ok ? facts.api.value : null;
-  const { release } = releaseFor(api?.version.version || api?.info.serverVersion || null);
-  let file: DaemonSettings['file'] = null;
-  let fileProblem: string | null = null;
-  if (!facts.daemonConfig.ok) fileProblem = facts.daemonConfig.error;
-  else if (facts.daemonConfig.value.parsed === null) {
-    const e = facts.daemonConfig.value.parseError;
-    fileProblem = `${facts.daemonConfig.value.path} is not valid JSON${e ? ` (line ${e.line}, column ${e.column}: ${e.message})` : ''}; configured values unknown`;
-  } else file = facts.daemonConfig.value.parsed;
-  return new DaemonSettings({
-    file,
-    fileProblem,
-    flags: facts.dockerd.ok ? parseDockerdArgs(facts.dockerd.value.args, release) : null,
-    flagsProblem: facts.dockerd.ok ? null : facts.dockerd.error,
-    release,
-  });
-}
-
-function runControl(control: ControlDefinition, facts: Facts, settings: DaemonSettings): ControlResult {
+function runControl(control: ControlDefinition, facts: Facts, dockerd: DockerdModel): ControlResult {
   const base = {
     id: control.id,
     title: control.title,
@@ -55,7 +32,7 @@ function runControl(control: ControlDefinition, facts: Facts, settings: DaemonSe
     };
   }
   try {
-    const v = control.evaluate({ facts, settings });
+    const v = control.evaluate({ facts, dockerd, settings: dockerd.settings });
     return {
       ...base,
       status: v.status,
@@ -66,7 +43,7 @@ function runControl(control: ControlDefinition, facts: Facts, settings: DaemonSe
       ...(v.containers ? { containers: v.containers } : {}),
     };
   } catch (e) {
-    const known = e instanceof ControlError || e instanceof ConfigUnknownError;
+    const known = e instanceof UndecidableError;
     const reason = known
       ? (e as Error).message
       : `internal error in control ${control.id}: ${(e as Error).message}`;
@@ -76,8 +53,8 @@ function runControl(control: ControlDefinition, facts: Facts, settings: DaemonSe
 
 export function evaluate(facts: Facts, catalog: readonly ControlDefinition[], now = Date.now): Evaluation {
   const started = performance.now();
-  const settings = settingsFor(facts);
-  const results = catalog.map((c) => runControl(c, facts, settings));
+  const dockerd = modelDockerd(facts);
+  const results = catalog.map((c) => runControl(c, facts, dockerd));
   const summary = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
   for (const r of results) summary[r.status]++;
   const sources = Object.fromEntries(
@@ -87,7 +64,7 @@ export function evaluate(facts: Facts, catalog: readonly ControlDefinition[], no
     }),
   ) as Record<SourceName, SourceStatus>;
   const api = facts.api.ok ? facts.api.value : null;
-  const rootlessNow = api ? hasSecurityOption(api, 'rootless') : null;
+  const rootlessNow = dockerd.rootless;
   return {
     generatedAt: now(),
     durationSeconds: (performance.now() - started) / 1000,
@@ -115,7 +92,7 @@ export function evaluate(facts: Facts, catalog: readonly ControlDefinition[], no
           rootless: rootlessNow ?? false,
         }
       : null,
-    options: daemonOptions(facts, settings),
+    options: dockerd.options,
     summary,
     daemonConfigPath: facts.daemonConfig.ok ? facts.daemonConfig.value.path : null,
     daemonConfigMtimeSeconds:
@@ -123,6 +100,6 @@ export function evaluate(facts: Facts, catalog: readonly ControlDefinition[], no
         ? facts.files.value.daemonJson.mtimeSeconds
         : null,
     daemonStartTimeSeconds: facts.dockerd.ok ? facts.dockerd.value.startTimeSeconds : null,
-    exposure: exposureSummary(facts, settings),
+    exposure: exposureSummary(dockerd),
   };
 }

@@ -2,9 +2,13 @@
 // the config baseline. Every path comes from dockerd's real configuration (daemon.json, its flags, its
 // environment, systemd), never from a fixed list the configuration could move.
 import { posix } from 'node:path';
-import { tlsMode } from '../controls/daemon/tls.js';
-import { hasSecurityOption } from '../controls/support.js';
-import type { DaemonSettings } from '../facts/daemonSettings.js';
+import {
+  type DaemonSettings,
+  hasSecurityOption,
+  readSettings,
+  tlsMode,
+  UndecidableError,
+} from '../dockerd/index.js';
 import { parseDockerdArgs } from '../facts/dockerd/flags.js';
 import type { SystemdFacts } from '../facts/hostFileTypes.js';
 import type { DaemonConfigFile, DockerApiFacts, DockerdProcess, Fact, Facts } from '../facts/types.js';
@@ -23,7 +27,6 @@ import type { HostPaths } from '../sources/hostPaths.js';
 import { collectSystemd } from '../sources/systemd/units.js';
 import { collectTlsFiles, type TlsFileRef } from '../sources/tlsFiles.js';
 import type { Refresh } from './collectFacts.js';
-import { settingsFor } from './evaluate.js';
 
 export interface ExposureCollectorDeps {
   readonly paths: HostPaths;
@@ -84,7 +87,7 @@ export class ExposureCollector {
     const full = refresh === 'all' || refresh === 'config' || prev === null;
     const dockerd = base.dockerd.ok ? base.dockerd.value : null;
     const config = base.daemonConfig.ok ? base.daemonConfig.value : null;
-    const settings = settingsFor(base);
+    const settings = readSettings(base);
     const systemd = full ? await guarded('systemd', () => collectSystemd(paths, dockerd)) : prev.systemd;
     const configBaseline = await this.baseline.observe(paths, { dockerd, config });
     const [tlsFiles, hostFiles, exposure] = await Promise.all([
@@ -112,8 +115,9 @@ export class ExposureCollector {
     let mode = { tls: false, verify: false };
     try {
       mode = tlsMode(settings, base);
-    } catch {
-      // daemon.json undecodable: only the files flags name explicitly are known.
+    } catch (err) {
+      // daemon.json undecodable: only the files flags name explicitly are known (tls_cert_expiry says why).
+      if (!(err instanceof UndecidableError)) throw err;
     }
     const { env, home } = userDirs(dockerd, base.homes);
     // dockerd's defaults: $DOCKER_CERT_PATH, else ~/.docker of the daemon's user (cmd/dockerd/options.go).

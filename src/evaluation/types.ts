@@ -1,16 +1,13 @@
 import type { ControlResult, Status } from '../controls/types.js';
+import type { DaemonOption } from '../dockerd/index.js';
 import type { DockerEngineVersion, SourceName } from '../facts/types.js';
 import type { ExposureSummary } from './exposureSummary.js';
+
+export type { DaemonOption };
 
 export interface SourceStatus {
   readonly up: boolean;
   readonly error: string | null;
-}
-
-export interface DaemonOption {
-  readonly option: string;
-  readonly source: 'config' | 'runtime';
-  readonly enabled: boolean;
 }
 
 export interface EngineSummary

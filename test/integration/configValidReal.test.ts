@@ -24,7 +24,7 @@ import { describe, test } from 'node:test';
 import {
   type ConfigFindingKind,
   validateDaemonConfig,
-} from '../../src/controls/config/validateDaemonConfig.js';
+} from '../../src/dockerd/config/validateDaemonConfig.js';
 import { mountsUnder } from '../support/cleanup.js';
 
 const DOCKERD = '/usr/sbin/dockerd';

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { configValid } from '../../src/controls/config/configValid.js';
+import { configValid } from '../../src/controls/daemon/configValid.js';
+import type { ControlResult } from '../../src/controls/types.js';
 import {
   type ConfigFinding,
   type ConfigFindingKind,
   validateDaemonConfig,
-} from '../../src/controls/config/validateDaemonConfig.js';
-import type { ControlResult } from '../../src/controls/types.js';
+} from '../../src/dockerd/config/validateDaemonConfig.js';
 import { evaluate } from '../../src/evaluation/evaluate.js';
 import { type FactsOverrides, makeFacts } from '../support/facts.js';
 

@@ -1,8 +1,8 @@
 // Daemon-level facts the per-container rules share (user namespaces, the daemon's defaults, its API sockets),
 // worked out once per evaluation and only when a rule asks.
 import { posix } from 'node:path';
+import type { DaemonSettings } from '../../dockerd/index.js';
 import type { ContainerInventory } from '../../facts/containers.js';
-import type { DaemonSettings } from '../../facts/daemonSettings.js';
 import { parseDaemonHost } from '../../facts/dockerd/hosts.js';
 import type { DockerApiFacts, Facts, HostFacts } from '../../facts/types.js';
 import { ControlError, describeSetting, engineAtLeast, securityOptions } from '../support.js';

@@ -1,6 +1,7 @@
 // Who a container runs as and what it may do: user, user namespace, capabilities, privileged, no-new-privileges.
+
+import { ConfigUnknownError } from '../../dockerd/index.js';
 import type { ContainerFacts } from '../../facts/containers.js';
-import { ConfigUnknownError } from '../../facts/daemonSettings.js';
 import { containerControl, unknown } from './containerControl.js';
 import type { ContainerContext } from './context.js';
 

@@ -1,65 +1,11 @@
 // CIS 2.7: every TCP listener must demand client certificates.
-import type { DaemonSettings } from '../../facts/daemonSettings.js';
-import { type DaemonListener, HostParseError, parseDaemonHost } from '../../facts/dockerd/hosts.js';
-import type { Facts } from '../../facts/types.js';
+import { orThrow } from '../../dockerd/index.js';
 import { apiIfUp, fail, notApplicable, pass } from '../support.js';
 import type { ControlDefinition } from '../types.js';
 
 /** Warnings dockerd puts in /info for listeners without TLS or without verification (prefix varies by release). */
 const INSECURE_WARNING =
   /API is accessible on (https?):\/\/(\S+?) without (encryption|TLS client verification)/;
-
-export interface TlsMode {
-  readonly tls: boolean;
-  readonly verify: boolean;
-  /** Where the verification decision came from, for the reason text. */
-  readonly why: string;
-}
-
-/**
- * dockerd's rules (cmd/dockerd): setting tlsverify at all turns TLS on; `tls: true` alone verifies clients;
- * DOCKER_TLS_VERIFY in dockerd's environment is the tlsverify default.
- */
-export function tlsMode(settings: DaemonSettings, facts: Pick<Facts, 'dockerd'>): TlsMode {
-  const verifySet = settings.get('tlsverify');
-  if (verifySet) {
-    const v = settings.bool('tlsverify', false).value;
-    return {
-      tls: true,
-      verify: v,
-      why: `tlsverify=${v} (${verifySet.origin === 'flag' ? 'flag' : 'daemon.json'})`,
-    };
-  }
-  const tlsSet = settings.get('tls');
-  if (tlsSet) {
-    const v = settings.bool('tls', false).value;
-    return {
-      tls: v,
-      verify: v,
-      why: v ? 'tls=true without tlsverify, which dockerd treats as tlsverify=true' : 'tls=false',
-    };
-  }
-  const env = facts.dockerd.ok ? facts.dockerd.value.env.DOCKER_TLS_VERIFY : undefined;
-  if (env) return { tls: true, verify: true, why: 'DOCKER_TLS_VERIFY set in dockerd environment' };
-  return { tls: false, verify: false, why: 'neither tls nor tlsverify set' };
-}
-
-export function configuredListeners(settings: DaemonSettings): {
-  listeners: DaemonListener[];
-  invalid: string[];
-} {
-  const listeners: DaemonListener[] = [];
-  const invalid: string[] = [];
-  for (const h of settings.list('hosts').value) {
-    try {
-      listeners.push(parseDaemonHost(h));
-    } catch (e) {
-      if (e instanceof HostParseError) invalid.push(h);
-      else throw e;
-    }
-  }
-  return { listeners, invalid };
-}
 
 export const tls: ControlDefinition = {
   id: 'tls',
@@ -70,8 +16,8 @@ export const tls: ControlDefinition = {
   remediation:
     'For every tcp:// listener set "tlsverify": true with "tlscacert", "tlscert" and "tlskey" in daemon.json, restart dockerd, and give clients certificates signed by that CA. Remove TCP listeners that are not needed.',
   requires: ['daemon_config'],
-  evaluate({ facts, settings }) {
-    const { listeners } = configuredListeners(settings);
+  evaluate({ facts, settings, dockerd }) {
+    const { listeners } = orThrow(dockerd.listeners);
     const inherited = listeners.filter((l) => l.proto === 'fd').map((l) => l.raw);
     // With -H fd:// dockerd wraps the TCP sockets systemd hands it (docker.socket ListenStream=) in the same TLS
     // configuration, so they are TCP listeners of this daemon too.
@@ -90,7 +36,7 @@ export const tls: ControlDefinition = {
       .map((w) => INSECURE_WARNING.exec(w))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => `${m[1]}://${m[2]} without ${m[3]}`);
-    const mode = tlsMode(settings, facts);
+    const mode = orThrow(dockerd.tls);
     const observed = {
       configured: { listeners: tcp, tls: mode.tls, tlsverify: mode.verify },
       runtime: api ? { insecure_listeners: reported } : null,

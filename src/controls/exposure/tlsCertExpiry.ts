@@ -1,41 +1,9 @@
 // What breaks quietly: the daemon's CA and server certificates, and the one its TCP listener presents,
 // running out. An expired server certificate locks every client out; an expired CA rejects them all.
-import type { CertificateInfo } from '../../facts/exposureTypes.js';
-import type { Facts } from '../../facts/types.js';
 import { fail, notApplicable, pass, tlsFilesOf } from '../support.js';
 import type { ControlDefinition } from '../types.js';
 
 export const DEFAULT_EXPIRY_WARNING_SECONDS = 30 * 86_400;
-
-export interface CertificateInUse {
-  readonly role: 'ca' | 'server' | 'endpoint';
-  /** The file, or host:port for the certificate a listener presented. */
-  readonly path: string;
-  readonly certificate: CertificateInfo;
-}
-
-/** Every certificate the daemon's TLS depends on: each one in the CA file, the server file, each listener's. */
-export function certificatesInUse(facts: Facts): CertificateInUse[] {
-  const out: CertificateInUse[] = [];
-  if (facts.tlsFiles.ok) {
-    for (const f of facts.tlsFiles.value.files) {
-      if (f.role === 'key') continue;
-      for (const c of f.certificates ?? []) out.push({ role: f.role, path: f.path, certificate: c });
-    }
-  }
-  if (facts.exposure.ok) {
-    for (const p of facts.exposure.value.listeners) {
-      if (p.certificate) {
-        out.push({
-          role: 'endpoint',
-          path: `${p.listener.probeHost}:${p.listener.port}`,
-          certificate: p.certificate,
-        });
-      }
-    }
-  }
-  return out;
-}
 
 const day = (s: number): string => new Date(s * 1000).toISOString().slice(0, 10);
 
@@ -48,11 +16,11 @@ export const tlsCertExpiry: ControlDefinition = {
   remediation:
     'Issue new certificates (CA, then the server certificate for every name and address clients use), replace the files named by tlscacert/tlscert/tlskey, and restart dockerd: it reads them only at start.',
   requires: ['tls_files'],
-  evaluate({ facts }) {
+  evaluate({ facts, dockerd }) {
     const now = facts.collectedAt / 1000;
     const warning = facts.exporter.tlsExpiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS;
     const files = tlsFilesOf(facts).files.filter((f) => f.role !== 'key');
-    const certs = certificatesInUse(facts);
+    const certs = dockerd.certificates;
     const unreadable = files.filter((f) => f.certificates === null);
     const observed = {
       certificates: certs.map((c) => ({

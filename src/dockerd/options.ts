@@ -1,17 +1,27 @@
 // Configured and running values of the main security options, for dockersec_daemon_option_enabled.
 
-import { tlsMode } from '../controls/daemon/tls.js';
-import { engineAtLeast, hasSecurityOption, securityOptions } from '../controls/support.js';
-import type { DaemonSettings } from '../facts/daemonSettings.js';
 import type { Facts } from '../facts/types.js';
-import type { DaemonOption } from './types.js';
+import { UndecidableError } from './errors.js';
+import { engineAtLeast, hasSecurityOption, securityOptions } from './securityOptions.js';
+import type { DaemonSettings } from './settings.js';
+import { tlsMode } from './tls.js';
 
-/** A configured value that cannot be read (broken daemon.json, wrong type) is left out, never guessed. */
+export interface DaemonOption {
+  readonly option: string;
+  readonly source: 'config' | 'runtime';
+  readonly enabled: boolean;
+}
+
+/**
+ * A configured value that cannot be known (broken daemon.json, wrong type) is left out, never guessed; the
+ * controls reading the same value report why. Anything else is a bug and is not hidden.
+ */
 function safe<T>(read: () => T): T | undefined {
   try {
     return read();
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof UndecidableError) return undefined;
+    throw err;
   }
 }
 

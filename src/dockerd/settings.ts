@@ -1,6 +1,8 @@
 // The configured daemon settings: daemon.json merged with dockerd's flags, with where each value came from.
-import { type ParsedDockerdArgs, parseFlagBool } from './dockerd/flags.js';
-import type { DockerdRelease } from './dockerd/releases.js';
+import { type ParsedDockerdArgs, parseDockerdArgs, parseFlagBool } from '../facts/dockerd/flags.js';
+import { type DockerdRelease, releaseFor } from '../facts/dockerd/releases.js';
+import type { Facts } from '../facts/types.js';
+import { UndecidableError } from './errors.js';
 
 export type Origin = 'file' | 'flag' | 'default';
 
@@ -10,7 +12,7 @@ export interface Setting<T> {
 }
 
 /** Thrown when a configured value cannot be known; the evaluator turns it into an `error` verdict. */
-export class ConfigUnknownError extends Error {}
+export class ConfigUnknownError extends UndecidableError {}
 
 export interface DaemonSettingsInput {
   /** The decoded daemon.json, or null when it could not be decoded. */
@@ -147,4 +149,24 @@ export class DaemonSettings {
     }
     return { value: s.value as Record<string, unknown>, origin: s.origin };
   }
+}
+
+/** The settings dockerd runs with as far as the facts show: daemon.json, its command line, its release's rules. */
+export function readSettings(facts: Pick<Facts, 'api' | 'daemonConfig' | 'dockerd'>): DaemonSettings {
+  const api = facts.api.ok ? facts.api.value : null;
+  const { release } = releaseFor(api?.version.version || api?.info.serverVersion || null);
+  let file: DaemonSettings['file'] = null;
+  let fileProblem: string | null = null;
+  if (!facts.daemonConfig.ok) fileProblem = facts.daemonConfig.error;
+  else if (facts.daemonConfig.value.parsed === null) {
+    const e = facts.daemonConfig.value.parseError;
+    fileProblem = `${facts.daemonConfig.value.path} is not valid JSON${e ? ` (line ${e.line}, column ${e.column}: ${e.message})` : ''}; configured values unknown`;
+  } else file = facts.daemonConfig.value.parsed;
+  return new DaemonSettings({
+    file,
+    fileProblem,
+    flags: facts.dockerd.ok ? parseDockerdArgs(facts.dockerd.value.args, release) : null,
+    flagsProblem: facts.dockerd.ok ? null : facts.dockerd.error,
+    release,
+  });
 }

@@ -1,9 +1,8 @@
 // config_valid: would the running dockerd release accept daemon.json as it stands? An operator must learn
 // before a restart that dockerd would refuse the file, and which keys it silently ignores.
-import { dockerdConfigFile } from '../../facts/dockerd/flags.js';
+import { type ConfigFinding, orThrow } from '../../dockerd/index.js';
 import { ControlError, fail, pass } from '../support.js';
 import type { ControlDefinition } from '../types.js';
-import { type ConfigFinding, validateDaemonConfig } from './validateDaemonConfig.js';
 
 const FAILING_KINDS = new Set<ConfigFinding['kind']>(['ignored_key', 'duplicate_key', 'syntax']);
 
@@ -41,24 +40,11 @@ export const configValid: ControlDefinition = {
   remediation:
     'Fix every finding before the next dockerd restart: correct the JSON syntax, remove keys dockerd does not know (or rename them, e.g. "authorization-plugin" to "authorization-plugins"), give values the type dockerd expects, set each option either in daemon.json or as a dockerd flag but not both (check the systemd unit, e.g. -H fd:// against "hosts"), and resolve start-up conflicts such as "icc": false with "iptables": false. With dockerd 23.0+ confirm with `dockerd --validate --config-file /etc/docker/daemon.json` plus the flags of the running daemon.',
   requires: ['daemon_config'],
-  evaluate({ facts }) {
+  evaluate({ facts, dockerd }) {
     if (!facts.daemonConfig.ok)
       throw new ControlError(`daemon.json unavailable: ${facts.daemonConfig.error}`);
     const file = facts.daemonConfig.value;
-    const dockerd = facts.dockerd.ok ? facts.dockerd.value : null;
-    const args = dockerd?.args ?? null;
-    const serverVersion = facts.api.ok
-      ? facts.api.value.version.version || facts.api.value.info.serverVersion
-      : null;
-    const { findings, releaseNote } = validateDaemonConfig({
-      text: file.text,
-      parsed: file.parsed,
-      parseError: file.parseError,
-      args,
-      // With --docker.config-file naming another file, dockerd's own --config-file says nothing about this one.
-      configFileIsDockerds: !dockerd || dockerdConfigFile(dockerd.args, dockerd.cwd) === file.path,
-      serverVersion,
-    });
+    const { findings, releaseNote } = orThrow(dockerd.configValidation);
 
     const caveats: string[] = [];
     if (!facts.api.ok) caveats.push(`Docker API unavailable (${releaseNote})`);

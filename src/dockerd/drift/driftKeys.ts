@@ -1,6 +1,6 @@
 // Which daemon settings a SIGHUP reload applies, and what the running daemon reveals of each setting.
 import type { DockerApiFacts, Facts } from '../../facts/types.js';
-import { engineAtLeast, hasSecurityOption, securityOptions } from '../support.js';
+import { engineAtLeast, hasSecurityOption, securityOptions } from '../securityOptions.js';
 
 /**
  * Applied by a reload (daemon/reload.go, cmd/dockerd reloadConfig; authorization plugins through the
