@@ -50,10 +50,18 @@ export interface EvaluationContext {
   readonly settings: DaemonSettings;
 }
 
+/** CIS Docker Benchmark versions the catalog maps its controls to. */
+export const CIS_VERSIONS = ['1.6.0'] as const;
+export type CisVersion = (typeof CIS_VERSIONS)[number];
+/** The version whose ids reports, metrics and runbooks show. */
+export const DEFAULT_CIS_VERSION: CisVersion = '1.6.0';
+/** A control's number in each benchmark version that has it; `{}` for controls beyond the benchmark. */
+export type CisIds = Readonly<Partial<Record<CisVersion, string>>>;
+
+/** A control as declared with `defineControl` (src/controls/define.ts): the only way to make one. */
 export interface ControlDefinition {
   readonly id: string;
-  /** CIS Docker Benchmark v1.6.0 number, or null for controls beyond the benchmark. */
-  readonly cis: string | null;
+  readonly cis: CisIds;
   readonly section: Section;
   readonly title: string;
   readonly severity: Severity;
@@ -66,6 +74,7 @@ export interface ControlDefinition {
 export interface ControlResult {
   readonly id: string;
   readonly title: string;
+  /** The control's id in DEFAULT_CIS_VERSION, or null. */
   readonly cis: string | null;
   readonly section: Section;
   readonly severity: Severity;

@@ -1,4 +1,5 @@
 // Runs every control over one facts snapshot. Pure and total: whatever the facts hold, it returns an evaluation.
+import { cisId } from '../controls/define.js';
 import { type ControlDefinition, type ControlResult, STATUSES, type Status } from '../controls/types.js';
 import { type DockerdModel, modelDockerd, UndecidableError } from '../dockerd/index.js';
 import { type Facts, factsSource, SOURCE_NAMES, type SourceName } from '../facts/types.js';
@@ -9,7 +10,7 @@ function runControl(control: ControlDefinition, facts: Facts, dockerd: DockerdMo
   const base = {
     id: control.id,
     title: control.title,
-    cis: control.cis,
+    cis: cisId(control),
     section: control.section,
     severity: control.severity,
     remediation: control.remediation,

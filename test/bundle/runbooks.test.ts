@@ -6,7 +6,7 @@ import { ruleFile } from '../../alerts/src/bundle.js';
 import { defaultConfig } from '../../alerts/src/config.js';
 import { readRunbooks } from '../../alerts/src/runbooks.js';
 import { type AlertingRule, isAlertingRule } from '../../alerts/src/types.js';
-import { CATALOG } from '../../src/controls/catalog.js';
+import { CATALOG, cisId } from '../../src/controls/catalog.js';
 import { KNOWN_CONTROLS } from './support/controls.js';
 import { RUNBOOKS } from './support/paths.js';
 import { type Matcher, selectors } from './support/promql.js';
@@ -17,7 +17,7 @@ const runbooks = new Map(readRunbooks().map((r) => [r.name, r]));
 function expectedControls(): { id: string; cis: string | null; severity: string }[] {
   const byId = new Map<string, { id: string; cis: string | null; severity: string }>();
   for (const c of KNOWN_CONTROLS) byId.set(c.id, c);
-  for (const c of CATALOG) byId.set(c.id, { id: c.id, cis: c.cis, severity: c.severity });
+  for (const c of CATALOG) byId.set(c.id, { id: c.id, cis: cisId(c), severity: c.severity });
   return [...byId.values()];
 }
 

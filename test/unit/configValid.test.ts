@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { configValid } from '../../src/controls/daemon/configValid.js';
+import { cisId } from '../../src/controls/define.js';
 import type { ControlResult } from '../../src/controls/types.js';
 import {
   type ConfigFinding,
@@ -43,7 +44,7 @@ function run(o: FactsOverrides = {}): ControlResult {
 describe('config_valid control', () => {
   test('identity', () => {
     assert.equal(configValid.id, 'config_valid');
-    assert.equal(configValid.cis, null);
+    assert.equal(cisId(configValid), null);
     assert.equal(configValid.section, 'daemon_configuration');
     assert.equal(configValid.severity, 'critical');
     assert.deepEqual(configValid.requires, ['daemon_config']);

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { cisId } from '../../src/controls/define.js';
 import { AUDIT_CONTROLS, ruleCovers } from '../../src/controls/host/audit.js';
 import { dockerGroupMembers } from '../../src/controls/host/dockerGroup.js';
 import { dockerPartition } from '../../src/controls/host/partition.js';
@@ -223,7 +224,7 @@ describe('audit rules', () => {
 
   test('sixteen controls, 1.1.3 to 1.1.18, one per subject', () => {
     assert.deepEqual(
-      AUDIT_CONTROLS.map((c) => c.cis),
+      AUDIT_CONTROLS.map((c) => cisId(c)),
       Array.from({ length: 16 }, (_, i) => `1.1.${i + 3}`),
     );
   });

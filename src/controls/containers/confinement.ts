@@ -15,7 +15,7 @@ function predictedAppArmorProfile(c: ContainerFacts): string {
 
 export const apparmor = containerControl({
   id: 'container_apparmor',
-  cis: '5.2',
+  cis: { '1.6.0': '5.2' },
   title: 'An AppArmor profile confines each container',
   severity: 'medium',
   expected: 'an AppArmor profile (docker-default or a custom one)',
@@ -32,7 +32,7 @@ export const apparmor = containerControl({
 
 export const selinux = containerControl({
   id: 'container_selinux',
-  cis: '5.3',
+  cis: { '1.6.0': '5.3' },
   title: 'SELinux labels confine each container',
   severity: 'medium',
   expected: 'an SELinux process label',
@@ -49,7 +49,7 @@ export const selinux = containerControl({
 
 export const seccomp = containerControl({
   id: 'container_seccomp',
-  cis: '5.22',
+  cis: { '1.6.0': '5.22' },
   title: 'The default seccomp profile is not disabled',
   severity: 'high',
   expected: 'a seccomp profile',

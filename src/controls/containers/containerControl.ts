@@ -2,8 +2,9 @@
 // least one container in scope fails and names each of them with the reason.
 import type { ContainerFacts } from '../../facts/containers.js';
 import type { SourceName } from '../../facts/types.js';
+import { defineControl } from '../define.js';
 import { ControlError, fail, notApplicable, pass } from '../support.js';
-import type { ContainerFinding, ControlDefinition, Section, Severity, Verdict } from '../types.js';
+import type { CisIds, ContainerFinding, ControlDefinition, Section, Severity, Verdict } from '../types.js';
 import { type ContainerContext, containerContext } from './context.js';
 
 /** A container whose verdict cannot be known (its process list failed, a needed default is unreadable). */
@@ -21,7 +22,7 @@ export const reasons = (found: readonly string[]): string | null =>
 
 export interface ContainerRule {
   readonly id: string;
-  readonly cis: string;
+  readonly cis: CisIds;
   readonly title: string;
   readonly severity: Severity;
   readonly remediation: string;
@@ -47,7 +48,7 @@ function summary(findings: readonly ContainerFinding[], total: number): string {
 }
 
 export function containerControl(rule: ContainerRule): ControlDefinition {
-  return {
+  return defineControl({
     id: rule.id,
     cis: rule.cis,
     section: rule.section ?? 'container_runtime',
@@ -90,5 +91,5 @@ export function containerControl(rule: ContainerRule): ControlDefinition {
           : `all ${all.length} containers in scope pass`;
       return { ...pass(reason, observed, rule.expected), containers: [] };
     },
-  };
+  });
 }

@@ -18,7 +18,7 @@ const describeSource = (m: ContainerMount) =>
 
 export const sensitiveMounts = containerControl({
   id: 'container_sensitive_mounts',
-  cis: '5.6',
+  cis: { '1.6.0': '5.6' },
   title: 'Sensitive host system directories are not mounted on containers',
   severity: 'high',
   expected: `no bind mount of ${SENSITIVE_DIRS.join(', ')} or below`,
@@ -35,7 +35,7 @@ export const sensitiveMounts = containerControl({
 
 export const mountPropagation = containerControl({
   id: 'container_mount_propagation',
-  cis: '5.20',
+  cis: { '1.6.0': '5.20' },
   title: 'Mount propagation mode is not set to shared',
   severity: 'medium',
   expected: 'private or slave propagation',
@@ -56,7 +56,7 @@ function holdsSocket(m: ContainerMount, sockets: readonly SocketPath[]): SocketP
 
 export const dockerSocket = containerControl({
   id: 'container_docker_socket',
-  cis: '5.32',
+  cis: { '1.6.0': '5.32' },
   title: 'The Docker socket is not mounted inside any container',
   severity: 'critical',
   expected: "no mount of the daemon's socket or a directory holding it",
@@ -79,7 +79,7 @@ export const dockerSocket = containerControl({
 
 export const hostDevices = containerControl({
   id: 'container_host_devices',
-  cis: '5.18',
+  cis: { '1.6.0': '5.18' },
   title: 'Host devices are not directly exposed to containers',
   severity: 'high',
   expected: 'no --device, --gpus or --device-cgroup-rule',

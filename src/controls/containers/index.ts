@@ -1,47 +1,21 @@
-// The per-container controls in CIS order (4.1, then section 5).
-import type { ControlDefinition } from '../types.js';
-import { apparmor, seccomp, selinux } from './confinement.js';
-import { dockerSocket, hostDevices, mountPropagation, sensitiveMounts } from './hostAccess.js';
-import { hostIpc, hostNetwork, hostPid, hostUts } from './namespaces.js';
-import { defaultBridge, portBinding, privilegedPorts } from './networking.js';
-import { capabilities, hostUserns, noNewPrivileges, privileged, rootUser } from './privileges.js';
-import { sshd } from './processes.js';
-import {
-  cgroupParent,
-  cpuShares,
-  healthcheck,
-  memoryLimit,
-  pidsLimit,
-  readonlyRootfs,
-  restartPolicy,
-} from './resources.js';
+// The per-container controls (4.1 and section 5), for tests and benchmarks that run them alone.
+import { controlsIn } from '../define.js';
+import * as confinement from './confinement.js';
+import * as hostAccess from './hostAccess.js';
+import * as namespaces from './namespaces.js';
+import * as networking from './networking.js';
+import * as privileges from './privileges.js';
+import * as processes from './processes.js';
+import * as resources from './resources.js';
 
-export const CONTAINER_CONTROLS: readonly ControlDefinition[] = [
-  rootUser,
-  apparmor,
-  selinux,
-  capabilities,
-  privileged,
-  sensitiveMounts,
-  sshd,
-  privilegedPorts,
-  hostNetwork,
-  memoryLimit,
-  cpuShares,
-  readonlyRootfs,
-  portBinding,
-  restartPolicy,
-  hostPid,
-  hostIpc,
-  hostDevices,
-  mountPropagation,
-  hostUts,
-  seccomp,
-  cgroupParent,
-  noNewPrivileges,
-  healthcheck,
-  pidsLimit,
-  defaultBridge,
-  hostUserns,
-  dockerSocket,
-];
+export const CONTAINER_MODULES = [
+  confinement,
+  hostAccess,
+  namespaces,
+  networking,
+  privileges,
+  processes,
+  resources,
+] as const;
+
+export const CONTAINER_CONTROLS = controlsIn(...CONTAINER_MODULES);

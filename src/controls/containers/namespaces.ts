@@ -1,11 +1,11 @@
 // Host namespaces a container may share: network, PID, IPC, UTS.
 import type { ContainerFacts } from '../../facts/containers.js';
-import type { Severity } from '../types.js';
+import type { CisIds, Severity } from '../types.js';
 import { containerControl } from './containerControl.js';
 
 function hostNamespace(opts: {
   id: string;
-  cis: string;
+  cis: CisIds;
   namespace: string;
   severity: Severity;
   flag: string;
@@ -27,7 +27,7 @@ function hostNamespace(opts: {
 
 export const hostNetwork = hostNamespace({
   id: 'container_host_network',
-  cis: '5.10',
+  cis: { '1.6.0': '5.10' },
   namespace: 'network',
   severity: 'high',
   flag: '--network',
@@ -38,7 +38,7 @@ export const hostNetwork = hostNamespace({
 
 export const hostPid = hostNamespace({
   id: 'container_host_pid',
-  cis: '5.16',
+  cis: { '1.6.0': '5.16' },
   namespace: 'PID',
   severity: 'high',
   flag: '--pid',
@@ -49,7 +49,7 @@ export const hostPid = hostNamespace({
 
 export const hostIpc = hostNamespace({
   id: 'container_host_ipc',
-  cis: '5.17',
+  cis: { '1.6.0': '5.17' },
   namespace: 'IPC',
   severity: 'high',
   flag: '--ipc',
@@ -60,7 +60,7 @@ export const hostIpc = hostNamespace({
 
 export const hostUts = hostNamespace({
   id: 'container_host_uts',
-  cis: '5.21',
+  cis: { '1.6.0': '5.21' },
   namespace: 'UTS',
   severity: 'medium',
   flag: '--uts',

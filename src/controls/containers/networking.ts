@@ -16,7 +16,7 @@ const unique = (items: string[]) => [...new Set(items)];
 
 export const privilegedPorts = containerControl({
   id: 'container_privileged_ports',
-  cis: '5.8',
+  cis: { '1.6.0': '5.8' },
   title: 'Privileged ports are not mapped within containers',
   severity: 'low',
   expected: 'host ports 1024 and above',
@@ -43,7 +43,7 @@ function listenAddress(b: PortBinding, c: ContainerFacts, ctx: ContainerContext)
 
 export const portBinding = containerControl({
   id: 'container_port_binding',
-  cis: '5.14',
+  cis: { '1.6.0': '5.14' },
   title: 'Incoming container traffic is bound to a specific host interface',
   severity: 'medium',
   expected: 'ports published on a specific host address',
@@ -64,7 +64,7 @@ export const portBinding = containerControl({
 
 export const defaultBridge = containerControl({
   id: 'container_default_bridge',
-  cis: '5.30',
+  cis: { '1.6.0': '5.30' },
   title: "Docker's default bridge docker0 is not used",
   severity: 'info',
   expected: 'a user-defined network',

@@ -15,7 +15,7 @@ function inUserNamespace(c: ContainerFacts, ctx: ContainerContext): boolean {
 
 export const rootUser = containerControl({
   id: 'container_root_user',
-  cis: '4.1',
+  cis: { '1.6.0': '4.1' },
   section: 'container_images',
   title: 'Containers run as a non-root user',
   severity: 'medium',
@@ -33,7 +33,7 @@ export const rootUser = containerControl({
 
 export const hostUserns = containerControl({
   id: 'container_host_userns',
-  cis: '5.31',
+  cis: { '1.6.0': '5.31' },
   title: "The host's user namespace is not shared",
   severity: 'high',
   expected: 'no --userns=host',
@@ -63,7 +63,7 @@ const capName = (cap: string) => cap.trim().toUpperCase().replace(/^CAP_/, '');
 
 export const capabilities = containerControl({
   id: 'container_capabilities',
-  cis: '5.4',
+  cis: { '1.6.0': '5.4' },
   title: 'Linux kernel capabilities are restricted within containers',
   severity: 'high',
   expected: "no capability beyond Docker's default set",
@@ -79,7 +79,7 @@ export const capabilities = containerControl({
 
 export const privileged = containerControl({
   id: 'container_privileged',
-  cis: '5.5',
+  cis: { '1.6.0': '5.5' },
   title: 'Privileged containers are not used',
   severity: 'critical',
   expected: 'not privileged',
@@ -108,7 +108,7 @@ function ownNoNewPrivileges(c: ContainerFacts): boolean | null {
 
 export const noNewPrivileges = containerControl({
   id: 'container_no_new_privileges',
-  cis: '5.26',
+  cis: { '1.6.0': '5.26' },
   title: 'Containers are restricted from acquiring additional privileges',
   severity: 'medium',
   expected: 'no-new-privileges on',

@@ -3,7 +3,7 @@ import { containerControl, unknown } from './containerControl.js';
 
 export const sshd = containerControl({
   id: 'container_sshd',
-  cis: '5.7',
+  cis: { '1.6.0': '5.7' },
   title: 'sshd is not run within containers',
   severity: 'medium',
   expected: 'no sshd process',

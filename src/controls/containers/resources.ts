@@ -3,7 +3,7 @@ import { containerControl } from './containerControl.js';
 
 export const memoryLimit = containerControl({
   id: 'container_memory_limit',
-  cis: '5.11',
+  cis: { '1.6.0': '5.11' },
   title: 'Memory usage for containers is limited',
   severity: 'medium',
   expected: 'a memory limit',
@@ -14,7 +14,7 @@ export const memoryLimit = containerControl({
 
 export const cpuShares = containerControl({
   id: 'container_cpu_shares',
-  cis: '5.12',
+  cis: { '1.6.0': '5.12' },
   title: 'CPU priority is set appropriately on containers',
   severity: 'low',
   expected: 'CPU shares, a CPU quota or a CPU count',
@@ -29,7 +29,7 @@ export const cpuShares = containerControl({
 
 export const pidsLimit = containerControl({
   id: 'container_pids_limit',
-  cis: '5.29',
+  cis: { '1.6.0': '5.29' },
   title: 'The PIDs cgroup limit is used',
   severity: 'medium',
   expected: 'a PIDs limit',
@@ -42,7 +42,7 @@ export const pidsLimit = containerControl({
 
 export const restartPolicy = containerControl({
   id: 'container_restart_policy',
-  cis: '5.15',
+  cis: { '1.6.0': '5.15' },
   title: "The 'on-failure' container restart policy is set to at most 5",
   severity: 'low',
   expected: 'restart policy no, or on-failure with 1 to 5 retries',
@@ -59,7 +59,7 @@ export const restartPolicy = containerControl({
 
 export const cgroupParent = containerControl({
   id: 'container_cgroup_parent',
-  cis: '5.25',
+  cis: { '1.6.0': '5.25' },
   title: 'Cgroup usage is confirmed',
   severity: 'low',
   expected: "the daemon's cgroup parent",
@@ -70,7 +70,7 @@ export const cgroupParent = containerControl({
 
 export const readonlyRootfs = containerControl({
   id: 'container_readonly_rootfs',
-  cis: '5.13',
+  cis: { '1.6.0': '5.13' },
   title: "The container's root filesystem is mounted read-only",
   severity: 'low',
   expected: '--read-only',
@@ -81,7 +81,7 @@ export const readonlyRootfs = containerControl({
 
 export const healthcheck = containerControl({
   id: 'container_healthcheck',
-  cis: '5.27',
+  cis: { '1.6.0': '5.27' },
   title: 'Container health is checked at runtime',
   severity: 'low',
   expected: 'a health check',

@@ -1,8 +1,8 @@
 // config_valid: would the running dockerd release accept daemon.json as it stands? An operator must learn
 // before a restart that dockerd would refuse the file, and which keys it silently ignores.
 import { type ConfigFinding, orThrow } from '../../dockerd/index.js';
+import { defineControl } from '../define.js';
 import { ControlError, fail, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
 const FAILING_KINDS = new Set<ConfigFinding['kind']>(['ignored_key', 'duplicate_key', 'syntax']);
 
@@ -31,9 +31,9 @@ function summarize(findings: readonly ConfigFinding[]): string {
     .join('; ');
 }
 
-export const configValid: ControlDefinition = {
+export const configValid = defineControl({
   id: 'config_valid',
-  cis: null,
+  cis: {},
   section: 'daemon_configuration',
   title: 'dockerd would accept daemon.json as it stands',
   severity: 'critical',
@@ -74,4 +74,4 @@ export const configValid: ControlDefinition = {
       : `${file.path} does not exist; dockerd uses its defaults`;
     return pass(`${what}${notes}${caveat}`, observed, expected, keys);
   },
-};
+});

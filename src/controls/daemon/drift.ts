@@ -1,8 +1,8 @@
 // config_drift: the running daemon matches its configuration. The drift itself is part of the dockerd model
 // (src/dockerd/drift), computed once per evaluation; this control words it.
 import { type DriftItem, orThrow } from '../../dockerd/index.js';
+import { defineControl } from '../define.js';
 import { apiIfUp, ControlError, fail, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
 /** Keys whose values carry credentials (proxy URLs, log driver tokens): compared, never shown. */
 const SECRET_KEYS = new Set(['proxies', 'http-proxy', 'https-proxy', 'log-opts', 'cluster-store-opts']);
@@ -33,9 +33,9 @@ const observedItem = (i: DriftItem) => ({
   from: i.from,
 });
 
-export const configDrift: ControlDefinition = {
+export const configDrift = defineControl({
   id: 'config_drift',
-  cis: null,
+  cis: {},
   section: 'daemon_configuration',
   title: 'The running daemon matches its configuration',
   severity: 'medium',
@@ -74,4 +74,4 @@ export const configDrift: ControlDefinition = {
       'configuration applied',
     );
   },
-};
+});

@@ -1,4 +1,6 @@
 // Isolation the daemon gives every container: rootless, user namespaces, LSMs, seccomp, no-new-privileges.
+
+import { defineControl } from '../define.js';
 import {
   apiIfUp,
   apiOf,
@@ -13,9 +15,9 @@ import {
 } from '../support.js';
 import type { ControlDefinition } from '../types.js';
 
-export const rootless: ControlDefinition = {
+export const rootless = defineControl({
   id: 'rootless',
-  cis: '2.1',
+  cis: { '1.6.0': '2.1' },
   section: 'daemon_configuration',
   title: 'Run the Docker daemon as a non-root user (rootless mode)',
   severity: 'low',
@@ -29,11 +31,11 @@ export const rootless: ControlDefinition = {
       ? pass('the daemon reports rootless mode (SecurityOptions name=rootless)', observed, 'rootless')
       : fail('the daemon runs as root (no name=rootless in SecurityOptions)', observed, 'rootless');
   },
-};
+});
 
-export const usernsRemap: ControlDefinition = {
+export const usernsRemap = defineControl({
   id: 'userns_remap',
-  cis: '2.9',
+  cis: { '1.6.0': '2.9' },
   section: 'daemon_configuration',
   title: 'Enable user namespace support',
   severity: 'medium',
@@ -54,7 +56,7 @@ export const usernsRemap: ControlDefinition = {
       : '';
     return fail(`user namespaces are not in effect${note}`, observed, 'userns-remap set', ['userns-remap']);
   },
-};
+});
 
 function lsmControl(opts: {
   id: 'selinux' | 'apparmor';
@@ -64,9 +66,9 @@ function lsmControl(opts: {
   configuredKey: string | null;
   label: string;
 }): ControlDefinition {
-  return {
+  return defineControl({
     id: opts.id,
-    cis: null,
+    cis: {},
     section: 'daemon_configuration',
     title: opts.title,
     severity: 'medium',
@@ -89,7 +91,7 @@ function lsmControl(opts: {
             opts.configuredKey ? [opts.configuredKey] : [],
           );
     },
-  };
+  });
 }
 
 export const selinux = lsmControl({
@@ -112,9 +114,9 @@ export const apparmor = lsmControl({
   label: 'AppArmor',
 });
 
-export const seccomp: ControlDefinition = {
+export const seccomp = defineControl({
   id: 'seccomp',
-  cis: '2.17',
+  cis: { '1.6.0': '2.17' },
   section: 'daemon_configuration',
   title: "The daemon's seccomp profile is applied",
   severity: 'high',
@@ -141,11 +143,11 @@ export const seccomp: ControlDefinition = {
         )
       : pass(`seccomp profile ${profile} is applied`, observed, 'a seccomp profile');
   },
-};
+});
 
-export const noNewPrivileges: ControlDefinition = {
+export const noNewPrivileges = defineControl({
   id: 'no_new_privileges',
-  cis: '2.14',
+  cis: { '1.6.0': '2.14' },
   section: 'daemon_configuration',
   title: 'Containers are restricted from acquiring new privileges',
   severity: 'medium',
@@ -172,4 +174,4 @@ export const noNewPrivileges: ControlDefinition = {
           'no-new-privileges',
         ]);
   },
-};
+});

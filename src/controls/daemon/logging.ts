@@ -1,10 +1,11 @@
 // The daemon's own log level and where container logs go.
-import { apiIfUp, apiOf, describeSetting, fail, notApplicable, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
-export const logLevel: ControlDefinition = {
+import { defineControl } from '../define.js';
+import { apiIfUp, apiOf, describeSetting, fail, notApplicable, pass } from '../support.js';
+
+export const logLevel = defineControl({
   id: 'log_level',
-  cis: '2.3',
+  cis: { '1.6.0': '2.3' },
   section: 'daemon_configuration',
   title: "The logging level is set to 'info'",
   severity: 'low',
@@ -39,13 +40,13 @@ export const logLevel: ControlDefinition = {
         : describeSetting('log-level', level);
     return fail(`log level is ${effective}: ${why}${caveat}`, observed, 'info', ['log-level', 'debug']);
   },
-};
+});
 
 const LOCAL_DRIVERS = new Set(['json-file', 'local', 'none']);
 
-export const remoteLogging: ControlDefinition = {
+export const remoteLogging = defineControl({
   id: 'remote_logging',
-  cis: '2.13',
+  cis: { '1.6.0': '2.13' },
   section: 'daemon_configuration',
   title: 'Centralized and remote logging is configured',
   severity: 'low',
@@ -61,13 +62,13 @@ export const remoteLogging: ControlDefinition = {
         ])
       : pass(`the default log driver is ${driver}`, observed, 'a remote log driver');
   },
-};
+});
 
 const setSize = (v: unknown): boolean => typeof v === 'string' && v !== '' && v !== '-1';
 
-export const logRotation: ControlDefinition = {
+export const logRotation = defineControl({
   id: 'log_rotation',
-  cis: null,
+  cis: {},
   section: 'daemon_configuration',
   title: 'Container logs written on the host are rotated',
   severity: 'medium',
@@ -120,4 +121,4 @@ export const logRotation: ControlDefinition = {
           ['log-opts'],
         );
   },
-};
+});

@@ -1,12 +1,13 @@
 // Networking defaults of the daemon: inter-container traffic, iptables, the userland proxy, registries.
+
+import { defineControl } from '../define.js';
 import { apiIfUp, apiOf, describeSetting, fail, notApplicable, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
 const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 
-export const icc: ControlDefinition = {
+export const icc = defineControl({
   id: 'icc',
-  cis: '2.2',
+  cis: { '1.6.0': '2.2' },
   section: 'daemon_configuration',
   title: 'Network traffic is restricted between containers on the default bridge',
   severity: 'medium',
@@ -35,11 +36,11 @@ export const icc: ControlDefinition = {
         )
       : pass(`the default bridge blocks inter-container traffic (${ICC_OPTION}=false)`, observed, 'false');
   },
-};
+});
 
-export const iptables: ControlDefinition = {
+export const iptables = defineControl({
   id: 'iptables',
-  cis: '2.4',
+  cis: { '1.6.0': '2.4' },
   section: 'daemon_configuration',
   title: 'Docker is allowed to make changes to iptables',
   severity: 'medium',
@@ -62,11 +63,11 @@ export const iptables: ControlDefinition = {
           ['iptables'],
         );
   },
-};
+});
 
-export const userlandProxy: ControlDefinition = {
+export const userlandProxy = defineControl({
   id: 'userland_proxy',
-  cis: '2.16',
+  cis: { '1.6.0': '2.16' },
   section: 'daemon_configuration',
   title: 'The userland proxy is disabled',
   severity: 'low',
@@ -82,14 +83,14 @@ export const userlandProxy: ControlDefinition = {
       ? fail(`the userland proxy is enabled: ${text}${caveat}`, observed, 'false', ['userland-proxy'])
       : pass(`${text}${caveat}`, observed, 'false');
   },
-};
+});
 
 /** dockerd always trusts loopback registries; they are not an operator's choice. */
 const BUILTIN_INSECURE = new Set(['127.0.0.0/8', '::1/128']);
 
-export const insecureRegistries: ControlDefinition = {
+export const insecureRegistries = defineControl({
   id: 'insecure_registries',
-  cis: '2.5',
+  cis: { '1.6.0': '2.5' },
   section: 'daemon_configuration',
   title: 'Insecure registries are not used',
   severity: 'high',
@@ -107,4 +108,4 @@ export const insecureRegistries: ControlDefinition = {
         ])
       : pass('no insecure registry beyond the built-in loopback ranges', observed, 'none');
   },
-};
+});

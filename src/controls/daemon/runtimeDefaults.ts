@@ -1,10 +1,11 @@
 // Defaults the daemon applies to every container, and daemon-wide features.
-import { apiOf, describeSetting, fail, notApplicable, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
-export const defaultUlimits: ControlDefinition = {
+import { defineControl } from '../define.js';
+import { apiOf, describeSetting, fail, notApplicable, pass } from '../support.js';
+
+export const defaultUlimits = defineControl({
   id: 'default_ulimits',
-  cis: '2.8',
+  cis: { '1.6.0': '2.8' },
   section: 'daemon_configuration',
   title: 'Default ulimits are configured',
   severity: 'low',
@@ -20,11 +21,11 @@ export const defaultUlimits: ControlDefinition = {
       ? pass(`default ulimits set: ${names.join(', ')}${caveat}`, observed, 'default-ulimits set')
       : fail(`no default ulimits configured${caveat}`, observed, 'default-ulimits set', ['default-ulimits']);
   },
-};
+});
 
-export const cgroupParent: ControlDefinition = {
+export const cgroupParent = defineControl({
   id: 'cgroup_parent',
-  cis: '2.10',
+  cis: { '1.6.0': '2.10' },
   section: 'daemon_configuration',
   title: 'The default cgroup parent is used',
   severity: 'low',
@@ -40,11 +41,11 @@ export const cgroupParent: ControlDefinition = {
         ])
       : pass('no custom cgroup parent', observed, 'unset');
   },
-};
+});
 
-export const liveRestore: ControlDefinition = {
+export const liveRestore = defineControl({
   id: 'live_restore',
-  cis: '2.15',
+  cis: { '1.6.0': '2.15' },
   section: 'daemon_configuration',
   title: 'Live restore is enabled',
   severity: 'low',
@@ -65,11 +66,11 @@ export const liveRestore: ControlDefinition = {
       ? pass('live restore is enabled', observed, 'true')
       : fail('live restore is disabled', observed, 'true', ['live-restore']);
   },
-};
+});
 
-export const experimental: ControlDefinition = {
+export const experimental = defineControl({
   id: 'experimental',
-  cis: '2.18',
+  cis: { '1.6.0': '2.18' },
   section: 'daemon_configuration',
   title: 'Experimental features are disabled',
   severity: 'low',
@@ -83,11 +84,11 @@ export const experimental: ControlDefinition = {
       ? fail('experimental features are enabled', observed, 'false', ['experimental'])
       : pass('experimental features are disabled', observed, 'false');
   },
-};
+});
 
-export const authorizationPlugin: ControlDefinition = {
+export const authorizationPlugin = defineControl({
   id: 'authorization_plugin',
-  cis: '2.12',
+  cis: { '1.6.0': '2.12' },
   section: 'daemon_configuration',
   title: 'Authorization for Docker client commands is enabled',
   severity: 'medium',
@@ -106,4 +107,4 @@ export const authorizationPlugin: ControlDefinition = {
         : '';
     return fail(`no authorization plugin is active${note}`, observed, 'a plugin', ['authorization-plugins']);
   },
-};
+});

@@ -1,12 +1,13 @@
 // The storage driver and its options.
+
+import { defineControl } from '../define.js';
 import { apiOf, fail, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
 const DEPRECATED_DRIVERS = new Set(['aufs', 'devicemapper']);
 
-export const storageDriver: ControlDefinition = {
+export const storageDriver = defineControl({
   id: 'storage_driver',
-  cis: '2.6',
+  cis: { '1.6.0': '2.6' },
   section: 'daemon_configuration',
   title: 'The aufs and devicemapper storage drivers are not used',
   severity: 'low',
@@ -29,11 +30,11 @@ export const storageDriver: ControlDefinition = {
           'not aufs or devicemapper',
         );
   },
-};
+});
 
-export const baseDeviceSize: ControlDefinition = {
+export const baseDeviceSize = defineControl({
   id: 'base_device_size',
-  cis: '2.11',
+  cis: { '1.6.0': '2.11' },
   section: 'daemon_configuration',
   title: 'The base device size is not changed until needed',
   severity: 'low',
@@ -48,4 +49,4 @@ export const baseDeviceSize: ControlDefinition = {
       ? fail(`storage option ${hit.join(', ')} is set`, observed, 'dm.basesize unset', ['storage-opts'])
       : pass('dm.basesize is not set', observed, 'dm.basesize unset');
   },
-};
+});

@@ -1,10 +1,11 @@
 // CIS 5.1: swarm mode opens the cluster ports and keeps cluster secrets; only swarm nodes should run it.
-import { apiOf, fail, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
-export const swarmMode: ControlDefinition = {
+import { defineControl } from '../define.js';
+import { apiOf, fail, pass } from '../support.js';
+
+export const swarmMode = defineControl({
   id: 'swarm_mode',
-  cis: '5.1',
+  cis: { '1.6.0': '5.1' },
   section: 'container_runtime',
   title: 'Swarm mode is not enabled, if not needed',
   severity: 'medium',
@@ -31,4 +32,4 @@ export const swarmMode: ControlDefinition = {
       want,
     );
   },
-};
+});

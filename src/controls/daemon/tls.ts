@@ -1,15 +1,15 @@
 // CIS 2.7: every TCP listener must demand client certificates.
 import { orThrow } from '../../dockerd/index.js';
+import { defineControl } from '../define.js';
 import { apiIfUp, fail, notApplicable, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
 /** Warnings dockerd puts in /info for listeners without TLS or without verification (prefix varies by release). */
 const INSECURE_WARNING =
   /API is accessible on (https?):\/\/(\S+?) without (encryption|TLS client verification)/;
 
-export const tls: ControlDefinition = {
+export const tls = defineControl({
   id: 'tls',
-  cis: '2.7',
+  cis: { '1.6.0': '2.7' },
   section: 'daemon_configuration',
   title: 'TLS authentication is configured for the Docker daemon',
   severity: 'critical',
@@ -72,4 +72,4 @@ export const tls: ControlDefinition = {
       'tlsverify',
     );
   },
-};
+});

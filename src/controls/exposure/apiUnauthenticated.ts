@@ -1,8 +1,8 @@
 // What an attacker tries first: a Docker API that answers without a client certificate. Judged from the
 // probe of every TCP listener, not from configuration, so listeners inherited from systemd count too.
 import type { ListenerProbe, ProbeAttempt } from '../../facts/exposureTypes.js';
+import { defineControl } from '../define.js';
 import { ControlError, exposureOf, fail, notApplicable, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
 const INCONCLUSIVE = new Set<ProbeAttempt['outcome']>(['timeout', 'error', 'skipped']);
 
@@ -28,9 +28,9 @@ const isInconclusive = (p: ListenerProbe): boolean =>
   (INCONCLUSIVE.has(p.http.outcome) || INCONCLUSIVE.has(p.https.outcome)) &&
   !(p.http.outcome === 'refused' && p.https.outcome === 'refused');
 
-export const apiUnauthenticated: ControlDefinition = {
+export const apiUnauthenticated = defineControl({
   id: 'api_unauthenticated',
-  cis: null,
+  cis: {},
   section: 'daemon_configuration',
   title: 'No TCP listener of the Docker API answers without a client certificate',
   severity: 'critical',
@@ -78,4 +78,4 @@ export const apiUnauthenticated: ControlDefinition = {
       'every TCP listener requires a client certificate',
     );
   },
-};
+});

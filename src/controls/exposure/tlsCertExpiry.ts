@@ -1,15 +1,16 @@
 // What breaks quietly: the daemon's CA and server certificates, and the one its TCP listener presents,
 // running out. An expired server certificate locks every client out; an expired CA rejects them all.
+
+import { defineControl } from '../define.js';
 import { fail, notApplicable, pass, tlsFilesOf } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
 export const DEFAULT_EXPIRY_WARNING_SECONDS = 30 * 86_400;
 
 const day = (s: number): string => new Date(s * 1000).toISOString().slice(0, 10);
 
-export const tlsCertExpiry: ControlDefinition = {
+export const tlsCertExpiry = defineControl({
   id: 'tls_cert_expiry',
-  cis: null,
+  cis: {},
   section: 'daemon_configuration',
   title: 'The daemon TLS certificates are valid for longer than the warning period',
   severity: 'high',
@@ -57,4 +58,4 @@ export const tlsCertExpiry: ControlDefinition = {
       expected,
     );
   },
-};
+});

@@ -4,7 +4,7 @@
 import type { TlsFile, UnitFiles } from '../../facts/hostFileTypes.js';
 import type { FileStat } from '../../facts/types.js';
 import { hostFilesOf, systemdOf, tlsFilesOf } from '../support.js';
-import type { ControlDefinition, EvaluationContext } from '../types.js';
+import type { CisIds, ControlDefinition, EvaluationContext } from '../types.js';
 import { ownershipControl, permissionsControl, rootOwned } from './fileRules.js';
 
 const hostFiles = (ctx: EvaluationContext) => hostFilesOf(ctx.facts);
@@ -20,7 +20,7 @@ const tlsFileOf = (role: TlsFile['role']) => (ctx: EvaluationContext) =>
 
 interface Pair {
   readonly ids: readonly [ownership: string, permissions: string];
-  readonly cis: readonly [ownership: string, permissions: string];
+  readonly cis: readonly [ownership: CisIds, permissions: CisIds];
   readonly what: string;
   /** `what` names several files. */
   readonly plural?: boolean;
@@ -70,7 +70,7 @@ function pair(p: Pair): [ControlDefinition, ControlDefinition] {
 
 export const [dockerServiceOwnership, dockerServicePermissions] = pair({
   ids: ['docker_service_ownership', 'docker_service_permissions'],
-  cis: ['3.1', '3.2'],
+  cis: [{ '1.6.0': '3.1' }, { '1.6.0': '3.2' }],
   what: 'the docker.service unit and its drop-ins',
   plural: true,
   severity: ['high', 'high'],
@@ -83,7 +83,7 @@ export const [dockerServiceOwnership, dockerServicePermissions] = pair({
 
 export const [dockerSocketUnitOwnership, dockerSocketUnitPermissions] = pair({
   ids: ['docker_socket_unit_ownership', 'docker_socket_unit_permissions'],
-  cis: ['3.3', '3.4'],
+  cis: [{ '1.6.0': '3.3' }, { '1.6.0': '3.4' }],
   what: 'the docker.socket unit and its drop-ins',
   plural: true,
   severity: ['high', 'high'],
@@ -96,7 +96,7 @@ export const [dockerSocketUnitOwnership, dockerSocketUnitPermissions] = pair({
 
 export const [etcDockerOwnership, etcDockerPermissions] = pair({
   ids: ['etc_docker_ownership', 'etc_docker_permissions'],
-  cis: ['3.5', '3.6'],
+  cis: [{ '1.6.0': '3.5' }, { '1.6.0': '3.6' }],
   what: "dockerd's configuration directory (/etc/docker)",
   severity: ['high', 'high'],
   target: (ctx) => hostFiles(ctx).configDir,
@@ -109,7 +109,7 @@ export const [etcDockerOwnership, etcDockerPermissions] = pair({
 
 export const [registryCertsOwnership, registryCertsPermissions] = pair({
   ids: ['registry_certs_ownership', 'registry_certs_permissions'],
-  cis: ['3.7', '3.8'],
+  cis: [{ '1.6.0': '3.7' }, { '1.6.0': '3.8' }],
   what: 'the registry certificate files under certs.d',
   plural: true,
   severity: ['medium', 'medium'],
@@ -122,7 +122,7 @@ export const [registryCertsOwnership, registryCertsPermissions] = pair({
 
 export const [tlsCaOwnership, tlsCaPermissions] = pair({
   ids: ['tls_ca_ownership', 'tls_ca_permissions'],
-  cis: ['3.9', '3.10'],
+  cis: [{ '1.6.0': '3.9' }, { '1.6.0': '3.10' }],
   what: 'the TLS CA certificate (tlscacert)',
   severity: ['high', 'high'],
   target: tlsFileOf('ca'),
@@ -134,7 +134,7 @@ export const [tlsCaOwnership, tlsCaPermissions] = pair({
 
 export const [tlsCertOwnership, tlsCertPermissions] = pair({
   ids: ['tls_cert_ownership', 'tls_cert_permissions'],
-  cis: ['3.11', '3.12'],
+  cis: [{ '1.6.0': '3.11' }, { '1.6.0': '3.12' }],
   what: 'the TLS server certificate (tlscert)',
   severity: ['medium', 'medium'],
   target: tlsFileOf('server'),
@@ -146,7 +146,7 @@ export const [tlsCertOwnership, tlsCertPermissions] = pair({
 
 export const [tlsKeyOwnership, tlsKeyPermissions] = pair({
   ids: ['tls_key_ownership', 'tls_key_permissions'],
-  cis: ['3.13', '3.14'],
+  cis: [{ '1.6.0': '3.13' }, { '1.6.0': '3.14' }],
   what: 'the TLS server key (tlskey)',
   severity: ['high', 'high'],
   target: tlsFileOf('key'),
@@ -158,7 +158,7 @@ export const [tlsKeyOwnership, tlsKeyPermissions] = pair({
 
 export const [defaultDockerOwnership, defaultDockerPermissions] = pair({
   ids: ['default_docker_ownership', 'default_docker_permissions'],
-  cis: ['3.19', '3.20'],
+  cis: [{ '1.6.0': '3.19' }, { '1.6.0': '3.20' }],
   what: '/etc/default/docker',
   severity: ['high', 'high'],
   target: (ctx) => hostFiles(ctx).defaultDocker,
@@ -170,7 +170,7 @@ export const [defaultDockerOwnership, defaultDockerPermissions] = pair({
 
 export const [sysconfigDockerOwnership, sysconfigDockerPermissions] = pair({
   ids: ['sysconfig_docker_ownership', 'sysconfig_docker_permissions'],
-  cis: ['3.22', '3.21'],
+  cis: [{ '1.6.0': '3.22' }, { '1.6.0': '3.21' }],
   what: '/etc/sysconfig/docker',
   severity: ['high', 'high'],
   target: (ctx) => hostFiles(ctx).sysconfigDocker,
@@ -182,7 +182,7 @@ export const [sysconfigDockerOwnership, sysconfigDockerPermissions] = pair({
 
 export const [containerdSocketOwnership, containerdSocketPermissions] = pair({
   ids: ['containerd_socket_ownership', 'containerd_socket_permissions'],
-  cis: ['3.23', '3.24'],
+  cis: [{ '1.6.0': '3.23' }, { '1.6.0': '3.24' }],
   what: "dockerd's containerd socket",
   severity: ['high', 'critical'],
   target: (ctx) => hostFiles(ctx).containerdSocket?.stat ?? null,
@@ -192,31 +192,3 @@ export const [containerdSocketOwnership, containerdSocketPermissions] = pair({
   why: 'whoever can talk to containerd runs containers as root, beside any Docker authorization.',
   expectKind: 'socket',
 });
-
-/** In CIS order. */
-export const CIS_FILE_CONTROLS: readonly ControlDefinition[] = [
-  dockerServiceOwnership,
-  dockerServicePermissions,
-  dockerSocketUnitOwnership,
-  dockerSocketUnitPermissions,
-  etcDockerOwnership,
-  etcDockerPermissions,
-  registryCertsOwnership,
-  registryCertsPermissions,
-  tlsCaOwnership,
-  tlsCaPermissions,
-  tlsCertOwnership,
-  tlsCertPermissions,
-  tlsKeyOwnership,
-  tlsKeyPermissions,
-];
-
-/** 3.19-3.24, after the socket and daemon.json controls (3.15-3.18). */
-export const CIS_FILE_CONTROLS_LATE: readonly ControlDefinition[] = [
-  defaultDockerOwnership,
-  defaultDockerPermissions,
-  sysconfigDockerPermissions,
-  sysconfigDockerOwnership,
-  containerdSocketOwnership,
-  containerdSocketPermissions,
-];

@@ -7,7 +7,7 @@ const daemonJsonOf = (ctx: Parameters<typeof rootOnly>[0]) => filesOf(ctx.facts)
 
 export const socketOwnership = ownershipControl({
   id: 'socket_ownership',
-  cis: '3.15',
+  cis: { '1.6.0': '3.15' },
   title: 'The Docker socket is owned by root:docker',
   severity: 'high',
   remediation:
@@ -32,7 +32,7 @@ export const socketOwnership = ownershipControl({
 
 export const socketPermissions = permissionsControl({
   id: 'socket_permissions',
-  cis: '3.16',
+  cis: { '1.6.0': '3.16' },
   title: 'The Docker socket permissions are 660 or more restrictive',
   severity: 'critical',
   remediation:
@@ -46,7 +46,7 @@ export const socketPermissions = permissionsControl({
 
 export const daemonJsonOwnership = ownershipControl({
   id: 'daemon_json_ownership',
-  cis: '3.17',
+  cis: { '1.6.0': '3.17' },
   title: 'daemon.json is owned by root:root',
   severity: 'high',
   remediation: 'chown root:root daemon.json: whoever can edit it decides how the daemon runs.',
@@ -65,7 +65,7 @@ export const daemonJsonOwnership = ownershipControl({
 
 export const daemonJsonPermissions = permissionsControl({
   id: 'daemon_json_permissions',
-  cis: '3.18',
+  cis: { '1.6.0': '3.18' },
   title: 'daemon.json permissions are 644 or more restrictive',
   severity: 'high',
   remediation:

@@ -1,11 +1,12 @@
 // Factories for the CIS section 3 file checks, so each file is one small catalog entry.
 import type { Facts, FileStat, HostFacts } from '../../facts/types.js';
+import { defineControl } from '../define.js';
 import { ControlError, fail, hostOf, notApplicable, octal, pass } from '../support.js';
-import type { ControlDefinition, EvaluationContext, Observed, Severity, Verdict } from '../types.js';
+import type { CisIds, ControlDefinition, EvaluationContext, Observed, Severity, Verdict } from '../types.js';
 
 interface FileControlBase {
   readonly id: string;
-  readonly cis: string | null;
+  readonly cis: CisIds;
   readonly title: string;
   readonly severity: Severity;
   readonly remediation: string;
@@ -92,7 +93,7 @@ export interface OwnershipRule {
 export function ownershipControl(
   base: FileControlBase & { readonly rule: OwnershipRule },
 ): ControlDefinition {
-  return {
+  return defineControl({
     ...header(base, ['file_stats', 'host']),
     evaluate(ctx) {
       const located = locate(base, ctx);
@@ -111,11 +112,11 @@ export function ownershipControl(
       };
       return combine(located.map(judge), base.rule.expected);
     },
-  };
+  });
 }
 
 export function permissionsControl(base: FileControlBase & { readonly maxMode: number }): ControlDefinition {
-  return {
+  return defineControl({
     ...header(base, ['file_stats']),
     evaluate(ctx) {
       const located = locate(base, ctx);
@@ -138,7 +139,7 @@ export function permissionsControl(base: FileControlBase & { readonly maxMode: n
       };
       return combine(located.map(judge), expected);
     },
-  };
+  });
 }
 
 export const rootOnly = (ctx: EvaluationContext): number[] => {

@@ -2,8 +2,9 @@
 // on this host (the running dockerd's binary, its data root, runc wherever the distribution put it), and a
 // rule must name the file itself, an alias of it, or a directory above it: not a mere substring.
 import type { AuditRule, AuditSubject, AuditTarget } from '../../facts/hostFileTypes.js';
+import { defineControl } from '../define.js';
 import { fail, hostFilesOf, notApplicable, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
+import type { CisIds, ControlDefinition } from '../types.js';
 
 const trimSlash = (p: string): string => (p.length > 1 ? p.replace(/\/+$/, '') : p);
 
@@ -20,8 +21,8 @@ export function ruleCovers(rule: AuditRule, target: AuditTarget): boolean {
 const watchesWrites = (rule: AuditRule): boolean => rule.perms === null || /[wa]/.test(rule.perms);
 const where = (r: AuditRule): string => (r.source === 'auditctl -l' ? 'loaded' : `${r.source}:${r.line}`);
 
-function auditControl(id: string, cis: string, subject: AuditSubject, what: string): ControlDefinition {
-  return {
+function auditControl(id: string, cis: CisIds, subject: AuditSubject, what: string): ControlDefinition {
+  return defineControl({
     id,
     cis,
     section: 'host_configuration',
@@ -73,39 +74,44 @@ function auditControl(id: string, cis: string, subject: AuditSubject, what: stri
       const alias = target.aliases.length > 0 ? ` (nor for ${target.aliases.join(', ')})` : '';
       return fail(`no audit rule for ${target.path}${alias}${caveat}`, observed, expected);
     },
-  };
+  });
 }
 
 export const AUDIT_CONTROLS: readonly ControlDefinition[] = [
-  auditControl('audit_dockerd', '1.1.3', 'dockerd', 'the Docker daemon binary'),
+  auditControl('audit_dockerd', { '1.6.0': '1.1.3' }, 'dockerd', 'the Docker daemon binary'),
   auditControl(
     'audit_run_containerd',
-    '1.1.4',
+    { '1.6.0': '1.1.4' },
     'run_containerd',
     "containerd's state directory (/run/containerd)",
   ),
-  auditControl('audit_data_root', '1.1.5', 'data_root', "Docker's data root (/var/lib/docker)"),
-  auditControl('audit_etc_docker', '1.1.6', 'config_dir', '/etc/docker'),
-  auditControl('audit_docker_service', '1.1.7', 'docker_service', 'the docker.service unit'),
-  auditControl('audit_containerd_socket', '1.1.8', 'containerd_socket', 'the containerd socket'),
-  auditControl('audit_docker_socket', '1.1.9', 'docker_socket', 'the docker.socket unit'),
-  auditControl('audit_default_docker', '1.1.10', 'default_docker', '/etc/default/docker'),
-  auditControl('audit_daemon_json', '1.1.11', 'daemon_json', 'daemon.json'),
-  auditControl('audit_containerd_config', '1.1.12', 'containerd_config', "containerd's config.toml"),
-  auditControl('audit_sysconfig_docker', '1.1.13', 'sysconfig_docker', '/etc/sysconfig/docker'),
-  auditControl('audit_containerd', '1.1.14', 'containerd', 'the containerd binary'),
-  auditControl('audit_containerd_shim', '1.1.15', 'containerd_shim', 'containerd-shim'),
+  auditControl('audit_data_root', { '1.6.0': '1.1.5' }, 'data_root', "Docker's data root (/var/lib/docker)"),
+  auditControl('audit_etc_docker', { '1.6.0': '1.1.6' }, 'config_dir', '/etc/docker'),
+  auditControl('audit_docker_service', { '1.6.0': '1.1.7' }, 'docker_service', 'the docker.service unit'),
+  auditControl('audit_containerd_socket', { '1.6.0': '1.1.8' }, 'containerd_socket', 'the containerd socket'),
+  auditControl('audit_docker_socket', { '1.6.0': '1.1.9' }, 'docker_socket', 'the docker.socket unit'),
+  auditControl('audit_default_docker', { '1.6.0': '1.1.10' }, 'default_docker', '/etc/default/docker'),
+  auditControl('audit_daemon_json', { '1.6.0': '1.1.11' }, 'daemon_json', 'daemon.json'),
+  auditControl(
+    'audit_containerd_config',
+    { '1.6.0': '1.1.12' },
+    'containerd_config',
+    "containerd's config.toml",
+  ),
+  auditControl('audit_sysconfig_docker', { '1.6.0': '1.1.13' }, 'sysconfig_docker', '/etc/sysconfig/docker'),
+  auditControl('audit_containerd', { '1.6.0': '1.1.14' }, 'containerd', 'the containerd binary'),
+  auditControl('audit_containerd_shim', { '1.6.0': '1.1.15' }, 'containerd_shim', 'containerd-shim'),
   auditControl(
     'audit_containerd_shim_runc_v1',
-    '1.1.16',
+    { '1.6.0': '1.1.16' },
     'containerd_shim_runc_v1',
     'containerd-shim-runc-v1',
   ),
   auditControl(
     'audit_containerd_shim_runc_v2',
-    '1.1.17',
+    { '1.6.0': '1.1.17' },
     'containerd_shim_runc_v2',
     'containerd-shim-runc-v2',
   ),
-  auditControl('audit_runc', '1.1.18', 'runc', 'runc'),
+  auditControl('audit_runc', { '1.6.0': '1.1.18' }, 'runc', 'runc'),
 ];

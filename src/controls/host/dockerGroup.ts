@@ -1,11 +1,12 @@
 // CIS 1.1.2: who can use the Docker socket through its group. Membership is root on the host, so the
 // members are always listed; they are judged only against --host.trusted-users.
-import { fail, hostFilesOf, notApplicable, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
-export const dockerGroupMembers: ControlDefinition = {
+import { defineControl } from '../define.js';
+import { fail, hostFilesOf, notApplicable, pass } from '../support.js';
+
+export const dockerGroupMembers = defineControl({
   id: 'docker_group_members',
-  cis: '1.1.2',
+  cis: { '1.6.0': '1.1.2' },
   section: 'host_configuration',
   title: 'Only trusted users are allowed to control the Docker daemon',
   severity: 'high',
@@ -40,4 +41,4 @@ export const dockerGroupMembers: ControlDefinition = {
         )
       : pass(`every member of ${group.name} is trusted: ${list}`, observed, 'only trusted users');
   },
-};
+});

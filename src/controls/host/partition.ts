@@ -1,10 +1,11 @@
 // CIS 1.1.1: the data root on a filesystem of its own, so images and containers cannot fill the host's.
-import { ControlError, fail, hostFilesOf, pass } from '../support.js';
-import type { ControlDefinition } from '../types.js';
 
-export const dockerPartition: ControlDefinition = {
+import { defineControl } from '../define.js';
+import { ControlError, fail, hostFilesOf, pass } from '../support.js';
+
+export const dockerPartition = defineControl({
   id: 'docker_partition',
-  cis: '1.1.1',
+  cis: { '1.6.0': '1.1.1' },
   section: 'host_configuration',
   title: "A separate partition for Docker's data root has been created",
   severity: 'medium',
@@ -40,4 +41,4 @@ export const dockerPartition: ControlDefinition = {
     }
     return pass(`${root.path} is a filesystem of its own: ${on}`, observed, expected);
   },
-};
+});

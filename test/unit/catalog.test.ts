@@ -1,0 +1,110 @@
+// The catalog: one way to declare a control, every declared control in it, ordered by code.
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { CATALOG, cisId } from '../../src/controls/catalog.js';
+import {
+  ControlDeclarationError,
+  compareControls,
+  controlsIn,
+  defineControl,
+} from '../../src/controls/define.js';
+import { pass } from '../../src/controls/support.js';
+import type { ControlDefinition } from '../../src/controls/types.js';
+import { ROOT } from '../support/exporter.js';
+
+const CONTROLS_DIR = join(ROOT, 'src', 'controls');
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+const spec = (over: Partial<ControlDefinition> = {}): ControlDefinition => ({
+  id: 'example_control',
+  cis: { '1.6.0': '2.99' },
+  section: 'daemon_configuration',
+  title: 'An example',
+  severity: 'low',
+  remediation: 'Do the thing.',
+  requires: [],
+  evaluate: () => pass('fine'),
+  ...over,
+});
+
+describe('the catalog', () => {
+  test('holds every control declared anywhere under src/controls, each once', async () => {
+    const modules: object[] = [];
+    for (const file of tsFiles(CONTROLS_DIR)) modules.push(await import(pathToFileURL(file).href));
+    const everywhere = controlsIn(...modules).map((c) => c.id);
+    assert.deepEqual(
+      CATALOG.map((c) => c.id),
+      everywhere,
+      `a module declares controls the catalog does not import (add it to CONTROL_MODULES in ${relative(ROOT, join(CONTROLS_DIR, 'catalog.ts'))})`,
+    );
+    assert.equal(new Set(everywhere).size, everywhere.length);
+  });
+
+  test('is in report order: by section, then CIS id part by part, controls beyond the benchmark last', () => {
+    for (let i = 1; i < CATALOG.length; i++) {
+      assert.ok(
+        compareControls(CATALOG[i - 1]!, CATALOG[i]!) < 0,
+        `${CATALOG[i - 1]!.id} before ${CATALOG[i]!.id}`,
+      );
+    }
+    const ids = CATALOG.map((c) => c.id);
+    assert.ok(ids.indexOf('audit_runc') > ids.indexOf('audit_default_docker'), '1.1.18 after 1.1.10');
+    assert.ok(ids.indexOf('tls') < ids.indexOf('default_ulimits'), '2.7 before 2.8');
+    assert.ok(
+      ids.indexOf('experimental') < ids.indexOf('config_valid'),
+      'CIS controls first in their section',
+    );
+    assert.equal(cisId(CATALOG.find((c) => c.id === 'tls')!), '2.7');
+    assert.equal(cisId(CATALOG.find((c) => c.id === 'config_valid')!), null);
+  });
+
+  test('every control is frozen, as the catalog hands the same object to every evaluation', () => {
+    for (const c of CATALOG) {
+      assert.ok(Object.isFrozen(c) && Object.isFrozen(c.cis) && Object.isFrozen(c.requires), c.id);
+    }
+  });
+});
+
+describe('defineControl', () => {
+  test('refuses a declaration that would break reports, metrics or the generated docs', () => {
+    const bad: [string, Partial<ControlDefinition>][] = [
+      ['snake_case', { id: 'Bad-Id' }],
+      ['unknown section', { section: 'nowhere' as ControlDefinition['section'] }],
+      ['unknown severity', { severity: 'urgent' as ControlDefinition['severity'] }],
+      ['unknown CIS version', { cis: { '9.9.9': '1.1' } as ControlDefinition['cis'] }],
+      ['not a section number', { cis: { '1.6.0': 'two' } }],
+      ['required', { remediation: ' ' }],
+    ];
+    for (const [message, over] of bad) {
+      assert.throws(
+        () => defineControl(spec(over)),
+        (e: Error) => {
+          assert.ok(e instanceof ControlDeclarationError);
+          assert.match(e.message, new RegExp(message));
+          return true;
+        },
+      );
+    }
+  });
+
+  test('a control declared any other way, or twice, stops the catalog', () => {
+    const literal = spec({ id: 'literal' });
+    assert.throws(() => controlsIn({ literal }), /literal is not declared with defineControl/);
+    const a = defineControl(spec({ id: 'twice' }));
+    const b = defineControl(spec({ id: 'twice' }));
+    assert.throws(() => controlsIn({ a, b }), /twice is declared twice/);
+    assert.deepEqual(
+      controlsIn({ a, list: [a] }).map((c) => c.id),
+      ['twice'],
+      'exported alone and in a list is one control',
+    );
+  });
+});
