@@ -1,6 +1,6 @@
 // Builds the sources shared by `serve` and `check` from the parsed flags.
 import { resolve } from 'node:path';
-import { FactCollector } from '../evaluation/collectFacts.js';
+import { FactCollector } from '../evaluation/collector.js';
 import { ContainerInventoryTracker } from '../sources/containers/inventory.js';
 import { DockerApiClient } from '../sources/dockerApi/client.js';
 import { parseDockerHost, tlsFromEnvAndFlags } from '../sources/dockerApi/endpoint.js';

@@ -97,8 +97,9 @@ export class DaemonSettings {
   peek(key: string): Setting<unknown> | undefined {
     try {
       return this.get(key);
-    } catch {
-      return undefined;
+    } catch (err) {
+      if (err instanceof UndecidableError) return undefined;
+      throw err;
     }
   }
 

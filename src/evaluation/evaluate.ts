@@ -61,7 +61,15 @@ export function evaluate(facts: Facts, catalog: readonly ControlDefinition[], no
   const sources = Object.fromEntries(
     SOURCE_NAMES.map((name): [SourceName, SourceStatus] => {
       const f = factsSource[name](facts);
-      return [name, { up: f.ok, error: f.ok ? null : f.error }];
+      const durationSeconds = facts.sourceDurations?.[name];
+      return [
+        name,
+        {
+          up: f.ok,
+          error: f.ok ? null : f.error,
+          ...(durationSeconds === undefined ? {} : { durationSeconds }),
+        },
+      ];
     }),
   ) as Record<SourceName, SourceStatus>;
   const api = facts.api.ok ? facts.api.value : null;

@@ -3,11 +3,12 @@
 import { EventEmitter } from 'node:events';
 import type { ControlDefinition } from '../controls/types.js';
 import type { Logger } from '../log.js';
+import { orAbsent } from '../sources/absent.js';
 import { ConfigWatcher } from '../sources/configWatcher.js';
 import type { DockerApiClient, DockerEvent } from '../sources/dockerApi/client.js';
 import { statPath } from '../sources/fileStats.js';
 import type { HostPaths } from '../sources/hostPaths.js';
-import type { FactCollector, Refresh } from './collectFacts.js';
+import type { FactCollector, Refresh } from './collector.js';
 import { evaluate } from './evaluate.js';
 import { polledFiles, sameMetadata } from './polledFiles.js';
 import type { Evaluation } from './types.js';
@@ -178,7 +179,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     try {
       const seen = polledFiles(facts);
       // A stat that fails outright (not a missing file) is left to the next evaluation, never a trigger loop.
-      const now = await Promise.all(seen.map((f) => statPath(this.opts.paths, f.path).catch(() => f)));
+      const now = await Promise.all(seen.map((f) => orAbsent(statPath(this.opts.paths, f.path), f)));
       if (now.some((s, i) => !sameMetadata(s, seen[i]!))) this.trigger('file_change');
     } finally {
       this.polling = false;

@@ -8,6 +8,8 @@ export type { DaemonOption };
 export interface SourceStatus {
   readonly up: boolean;
   readonly error: string | null;
+  /** Seconds its last read took; absent when the facts do not say (facts built by hand). */
+  readonly durationSeconds?: number;
 }
 
 export interface EngineSummary

@@ -1,6 +1,6 @@
 // Host files beyond the socket and daemon.json: systemd units, TLS files, CIS section 1 and 3 targets, audit rules.
 import type { CertificateInfo } from './exposureTypes.js';
-import type { FileStat } from './types.js';
+import type { FileStat } from './fileStat.js';
 
 export interface UnitFiles {
   readonly name: string;

@@ -3,6 +3,7 @@
 import type { ConfigBaseline } from './baselineTypes.js';
 import type { ContainerInventory } from './containers.js';
 import type { ExposureFacts } from './exposureTypes.js';
+import type { FileStat } from './fileStat.js';
 import type { HostFileFacts, SystemdFacts, TlsFileFacts } from './hostFileTypes.js';
 
 export type SourceName =
@@ -33,21 +34,14 @@ export const SOURCE_NAMES: readonly SourceName[] = [
 ];
 
 /** A source either produced its value or failed on its own; it never throws into the evaluation. */
+export type { FileStat };
+
 export type Fact<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: string };
 
 export const factOk = <T>(value: T): Fact<T> => ({ ok: true, value });
 export const factError = <T>(error: string): Fact<T> => ({ ok: false, error });
-
-/** A source that throws is reported as failed, never allowed to take the evaluation down. */
-export async function guarded<T>(name: string, run: () => Promise<Fact<T>>): Promise<Fact<T>> {
-  try {
-    return await run();
-  } catch (e) {
-    return factError(`${name}: ${(e as Error).message}`);
-  }
-}
 
 export interface JsonParseError {
   readonly message: string;
@@ -130,17 +124,6 @@ export interface DockerApiFacts {
   readonly bridge: BridgeNetwork;
 }
 
-export interface FileStat {
-  readonly path: string;
-  readonly exists: boolean;
-  readonly kind: 'socket' | 'file' | 'directory' | 'symlink' | 'other' | null;
-  /** Permission bits only (mode & 0o7777). */
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly mtimeSeconds: number;
-}
-
 export interface FileFacts {
   /** null when --docker.host is not a unix socket and dockerd declares none. */
   readonly socket: FileStat | null;
@@ -187,6 +170,8 @@ export interface Facts {
   readonly exposure: Fact<ExposureFacts>;
   /** daemon.json as the running dockerd read it, for drift. */
   readonly configBaseline: Fact<ConfigBaseline>;
+  /** Seconds the last read of each source took (a source kept from an earlier collection keeps its time). */
+  readonly sourceDurations?: Readonly<Partial<Record<SourceName, number>>>;
 }
 
 export const factsSource: Record<SourceName, (f: Facts) => Fact<unknown>> = {

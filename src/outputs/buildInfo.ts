@@ -12,8 +12,10 @@ export interface BuildInfo {
 function readOr(path: string, fallback: string): string {
   try {
     return readFileSync(path, 'utf8').trim() || fallback;
-  } catch {
-    return fallback;
+  } catch (err) {
+    // No REVISION file outside a release build: the documented fallback.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
+    throw err;
   }
 }
 

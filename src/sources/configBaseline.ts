@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { ConfigBaseline, ConfigSnapshot, ReloadRecord } from '../facts/baselineTypes.js';
 import { type DaemonConfigFile, type DockerdProcess, type Fact, factError, factOk } from '../facts/types.js';
+import { orAbsent } from './absent.js';
 import type { DockerEvent } from './dockerApi/client.js';
 import type { HostPaths } from './hostPaths.js';
 
@@ -40,8 +41,8 @@ export class ConfigBaselineRecorder {
    */
   private async preciseStart(paths: HostPaths, pid: number): Promise<number | null> {
     const [statLine, uptime] = await Promise.all([
-      readFile(paths.proc(pid, 'stat'), 'utf8').catch(() => ''),
-      readFile(paths.proc('uptime'), 'utf8').catch(() => ''),
+      orAbsent(readFile(paths.proc(pid, 'stat'), 'utf8'), ''),
+      orAbsent(readFile(paths.proc('uptime'), 'utf8'), ''),
     ]);
     const now = Date.now() / 1000;
     const ticks = Number(statLine.slice(statLine.lastIndexOf(')') + 2).split(' ')[19]);
@@ -71,7 +72,7 @@ export class ConfigBaselineRecorder {
       const { dockerd, config } = input;
       let changed: number | null = null;
       if (config) {
-        const st = await stat(paths.resolve(config.path)).catch(() => null);
+        const st = await orAbsent(stat(paths.resolve(config.path)), null);
         // ctime too: mtime can be carried over by cp -p or rsync -t, ctime cannot.
         if (st) changed = Math.max(st.mtimeMs, st.ctimeMs) / 1000;
       }

@@ -3,6 +3,7 @@ import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { decodeDaemonJson } from '../facts/daemonJson.js';
 import { dockerdConfigFile, flagValues } from '../facts/dockerd/flags.js';
 import { type DockerdProcess, type Fact, factError, factOk } from '../facts/types.js';
+import { isAbsent, orAbsent } from './absent.js';
 import { DEFAULT_CONFIG_FILE } from './daemonConfigFile.js';
 import type { HostPaths } from './hostPaths.js';
 
@@ -25,8 +26,10 @@ async function readCmdline(paths: HostPaths, pid: number): Promise<string[] | nu
     const parts = raw.split('\0');
     if (parts[parts.length - 1] === '') parts.pop();
     return parts;
-  } catch {
-    return null;
+  } catch (err) {
+    // The process exited since it was listed, or hides its command line: not a candidate.
+    if (isAbsent(err)) return null;
+    throw err;
   }
 }
 
@@ -35,7 +38,7 @@ async function listDockerdCandidates(paths: HostPaths): Promise<Candidate[]> {
   for (const entry of await readdir(paths.proc())) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
-    const comm = await readFile(paths.proc(pid, 'comm'), 'utf8').catch(() => '');
+    const comm = await orAbsent(readFile(paths.proc(pid, 'comm'), 'utf8'), '');
     if (comm.trim() !== 'dockerd') continue;
     const argv = await readCmdline(paths, pid);
     if (argv && argv.length > 0) out.push({ pid, args: argv.slice(1) });
@@ -49,16 +52,16 @@ async function listDockerdCandidates(paths: HostPaths): Promise<Candidate[]> {
  */
 async function samePath(a: string, b: string): Promise<boolean> {
   if (a === b) return true;
-  const [sa, sb] = await Promise.all([stat(a).catch(() => null), stat(b).catch(() => null)]);
+  const [sa, sb] = await Promise.all([orAbsent(stat(a), null), orAbsent(stat(b), null)]);
   if (sa && sb) return sa.dev === sb.dev && sa.ino === sb.ino;
-  const [ra, rb] = await Promise.all([realpath(a).catch(() => a), realpath(b).catch(() => b)]);
+  const [ra, rb] = await Promise.all([orAbsent(realpath(a), a), orAbsent(realpath(b), b)]);
   return ra === rb;
 }
 
 /** Inodes of unix sockets bound at `socketPath`, as seen in the network namespace of `pid`. */
 async function socketInodes(paths: HostPaths, pid: number, socketPath: string): Promise<Set<string>> {
   const inodes = new Set<string>();
-  const table = await readFile(paths.proc(pid, 'net', 'unix'), 'utf8').catch(() => '');
+  const table = await orAbsent(readFile(paths.proc(pid, 'net', 'unix'), 'utf8'), '');
   for (const line of table.split('\n').slice(1)) {
     const cols = line.trim().split(/\s+/);
     const path = cols[7];
@@ -69,9 +72,9 @@ async function socketInodes(paths: HostPaths, pid: number, socketPath: string): 
 
 async function holdsSocket(paths: HostPaths, pid: number, inodes: Set<string>): Promise<boolean> {
   if (inodes.size === 0) return false;
-  const fds = await readdir(paths.proc(pid, 'fd')).catch(() => [] as string[]);
+  const fds = await orAbsent(readdir(paths.proc(pid, 'fd')), [] as string[]);
   for (const fd of fds) {
-    const link = await readlink(paths.proc(pid, 'fd', fd)).catch(() => '');
+    const link = await orAbsent(readlink(paths.proc(pid, 'fd', fd)), '');
     const m = /^socket:\[(\d+)\]$/.exec(link);
     if (m && inodes.has(m[1]!)) return true;
   }
@@ -81,7 +84,7 @@ async function holdsSocket(paths: HostPaths, pid: number, inodes: Set<string>): 
 async function hostsOf(paths: HostPaths, c: Candidate): Promise<string[]> {
   const hosts = flagValues(c.args, 'hosts');
   const file = dockerdConfigFile(c.args, null) ?? DEFAULT_CONFIG_FILE;
-  const text = await readFile(paths.resolve(file), 'utf8').catch(() => null);
+  const text = await orAbsent(readFile(paths.resolve(file), 'utf8'), null);
   const parsed = text === null ? null : decodeDaemonJson(text).parsed;
   const fromFile = parsed?.hosts;
   if (Array.isArray(fromFile)) hosts.push(...fromFile.filter((h): h is string => typeof h === 'string'));
@@ -112,10 +115,10 @@ async function describe(
 ): Promise<DockerdProcess> {
   const [st, environ, cwd, statLine, procStat] = await Promise.all([
     stat(paths.proc(c.pid)),
-    readFile(paths.proc(c.pid, 'environ'), 'utf8').catch(() => ''),
-    readlink(paths.proc(c.pid, 'cwd')).catch(() => null),
-    readFile(paths.proc(c.pid, 'stat'), 'utf8').catch(() => ''),
-    readFile(paths.proc('stat'), 'utf8').catch(() => ''),
+    orAbsent(readFile(paths.proc(c.pid, 'environ'), 'utf8'), ''),
+    orAbsent(readlink(paths.proc(c.pid, 'cwd')), null),
+    orAbsent(readFile(paths.proc(c.pid, 'stat'), 'utf8'), ''),
+    orAbsent(readFile(paths.proc('stat'), 'utf8'), ''),
   ]);
   const env: Record<string, string> = {};
   for (const kv of environ.split('\0')) {

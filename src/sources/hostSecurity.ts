@@ -2,6 +2,7 @@
 import { access, readFile } from 'node:fs/promises';
 import type { Fact, HostFacts } from '../facts/types.js';
 import { factError, factOk } from '../facts/types.js';
+import { orAbsent } from './absent.js';
 import type { HostPaths } from './hostPaths.js';
 
 const exists = (p: string) =>
@@ -33,17 +34,17 @@ export interface HostIdentity {
 export async function collectHost(paths: HostPaths): Promise<Fact<HostIdentity>> {
   try {
     // The same tests runc's apparmor.IsEnabled() and go-selinux make.
-    const apparmorEnabled = await readFile(
-      paths.resolve('/sys/module/apparmor/parameters/enabled'),
-      'utf8',
-    ).catch(() => '');
+    const apparmorEnabled = await orAbsent(
+      readFile(paths.resolve('/sys/module/apparmor/parameters/enabled'), 'utf8'),
+      '',
+    );
     const apparmorSupported =
       (await exists(paths.resolve('/sys/kernel/security/apparmor'))) && apparmorEnabled.startsWith('Y');
     const selinuxSupported =
       (await exists(paths.resolve('/sys/fs/selinux/enforce'))) ||
       (await exists(paths.resolve('/selinux/enforce')));
-    const passwd = parseIdFile(await readFile(paths.resolve('/etc/passwd'), 'utf8').catch(() => ''));
-    const group = parseIdFile(await readFile(paths.resolve('/etc/group'), 'utf8').catch(() => ''));
+    const passwd = parseIdFile(await orAbsent(readFile(paths.resolve('/etc/passwd'), 'utf8'), ''));
+    const group = parseIdFile(await orAbsent(readFile(paths.resolve('/etc/group'), 'utf8'), ''));
     return factOk({
       facts: { apparmorSupported, selinuxSupported, users: passwd.names, groups: group.names },
       homes: passwd.homes,

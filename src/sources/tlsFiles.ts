@@ -1,12 +1,11 @@
 // The TLS files dockerd is configured with: certificates parsed with node:crypto, the private key only stat'ed.
 import { readFile } from 'node:fs/promises';
 import type { TlsFile, TlsFileFacts } from '../facts/hostFileTypes.js';
+import type { TlsFileRef } from '../facts/locations.js';
 import { type Fact, factError, factOk } from '../facts/types.js';
 import { parseCertificates } from './certificates.js';
 import { statPath } from './fileStats.js';
 import type { HostPaths } from './hostPaths.js';
-
-export type TlsFileRef = Pick<TlsFile, 'role' | 'key' | 'path' | 'origin'>;
 
 async function readTlsFile(paths: HostPaths, ref: TlsFileRef): Promise<TlsFile> {
   const stat = await statPath(paths, ref.path);

@@ -11,14 +11,11 @@ import { apiUnauthenticated } from '../../src/controls/exposure/apiUnauthenticat
 import { tlsCertExpiry } from '../../src/controls/exposure/tlsCertExpiry.js';
 import type { ControlDefinition } from '../../src/controls/types.js';
 import { evaluate } from '../../src/evaluation/evaluate.js';
+import { declaredFromHost, declaredFromListenStream } from '../../src/facts/dockerd/listeners.js';
 import type { TcpListener } from '../../src/facts/exposureTypes.js';
 import { renderEvaluation } from '../../src/outputs/metrics/evaluationMetrics.js';
 import { parseCertificates } from '../../src/sources/certificates.js';
-import {
-  declaredFromHost,
-  declaredFromListenStream,
-  mergeListeners,
-} from '../../src/sources/exposure/listeners.js';
+import { mergeListeners } from '../../src/sources/exposure/listeners.js';
 import { parseProcNetTcp } from '../../src/sources/exposure/listeningSockets.js';
 import { parseHttpReply, probeListener } from '../../src/sources/exposure/probe.js';
 import { ProbeLog } from '../../src/sources/exposure/probeLog.js';

@@ -1,9 +1,9 @@
 // Daemon-level facts the per-container rules share (user namespaces, the daemon's defaults, its API sockets),
 // worked out once per evaluation and only when a rule asks.
 import { posix } from 'node:path';
-import type { DaemonSettings } from '../../dockerd/index.js';
+import { type DaemonSettings, UndecidableError } from '../../dockerd/index.js';
 import type { ContainerInventory } from '../../facts/containers.js';
-import { parseDaemonHost } from '../../facts/dockerd/hosts.js';
+import { HostParseError, parseDaemonHost } from '../../facts/dockerd/hosts.js';
 import type { DockerApiFacts, Facts, HostFacts } from '../../facts/types.js';
 import { ControlError, describeSetting, engineAtLeast, securityOptions } from '../support.js';
 
@@ -112,16 +112,18 @@ export class ContainerContext {
     let hosts: readonly string[] = [];
     try {
       hosts = this.settings.list('hosts').value;
-    } catch {
+    } catch (err) {
       // A broken daemon.json: the listeners dockerd really has still count.
+      if (!(err instanceof UndecidableError)) throw err;
     }
     const out: string[] = [];
     for (const h of hosts) {
       try {
         const l = parseDaemonHost(h);
         if (l.proto === 'unix') out.push(l.path);
-      } catch {
+      } catch (err) {
         // dockerd would refuse it; nothing listens there
+        if (!(err instanceof HostParseError)) throw err;
       }
     }
     return out;

@@ -94,7 +94,9 @@ export function mirrorError(value: string): string | null {
   let u: URL;
   try {
     u = new URL(value);
-  } catch {
+  } catch (err) {
+    // The refusal is the finding: dockerd's url.Parse fails on the same values.
+    if (!(err instanceof TypeError)) throw err;
     return `invalid mirror: ${goQuote(value)} is not a valid URI`;
   }
   if ((u.pathname !== '' && u.pathname !== '/') || u.search !== '' || u.hash !== '') {

@@ -138,7 +138,9 @@ function fromReloadEvent(key: string, attributes: Readonly<Record<string, string
       let running: unknown;
       try {
         running = JSON.parse(raw);
-      } catch {
+      } catch (err) {
+        // An attribute that is not JSON reveals nothing about the running value.
+        if (!(err instanceof SyntaxError)) throw err;
         return null;
       }
       const list = strings(running === null ? [] : running);

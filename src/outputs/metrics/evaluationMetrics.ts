@@ -57,6 +57,14 @@ export async function renderEvaluation(
     ['source'],
   );
   for (const [source, s] of Object.entries(evaluation.sources)) sourceUp.set({ source }, s.up ? 1 : 0);
+  const sourceDuration = gauge(
+    'dockersec_source_duration_seconds',
+    'Time the last read of each source of facts took; a source kept from an earlier evaluation keeps its time.',
+    ['source'],
+  );
+  for (const [source, s] of Object.entries(evaluation.sources)) {
+    if (s.durationSeconds !== undefined) sourceDuration.set({ source }, s.durationSeconds);
+  }
 
   gauge('dockersec_build_info', 'Build of the exporter.', ['version', 'revision', 'nodejs_version']).set(
     { version: build.version, revision: build.revision, nodejs_version: process.version },

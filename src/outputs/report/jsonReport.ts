@@ -15,7 +15,9 @@ export function jsonReport(evaluation: Evaluation): Record<string, unknown> {
       rootless: evaluation.docker.rootless,
     },
     daemonConfig: { path: evaluation.daemonConfigPath },
-    sources: evaluation.sources,
+    sources: Object.fromEntries(
+      Object.entries(evaluation.sources).map(([name, s]) => [name, { up: s.up, error: s.error }]),
+    ),
     summary: evaluation.summary,
     controls: evaluation.results.map((r) => ({
       id: r.id,

@@ -2,6 +2,7 @@
 // holds open. Covers -H flags, "hosts" in daemon.json and sockets systemd passes in (fd://) alike.
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { DaemonSocket } from '../../facts/containers.js';
+import { orAbsent } from '../absent.js';
 import type { HostPaths } from '../hostPaths.js';
 import type { HostPathResolver } from './hostPathResolver.js';
 
@@ -16,7 +17,7 @@ async function listeningPaths(paths: HostPaths, pid: number): Promise<string[]> 
   const held = new Set<string>();
   await Promise.all(
     fds.map(async (fd) => {
-      const link = await readlink(paths.proc(pid, 'fd', fd)).catch(() => '');
+      const link = await orAbsent(readlink(paths.proc(pid, 'fd', fd)), '');
       const m = /^socket:\[(\d+)\]$/.exec(link);
       if (m) held.add(m[1]!);
     }),
@@ -42,7 +43,7 @@ export async function daemonSockets(
   if (exporterSocket) found.set(exporterSocket, true);
   if (dockerdPid !== null) {
     // dockerd in another PID or network namespace than the exporter: only the exporter's socket is known.
-    const listening = await listeningPaths(paths, dockerdPid).catch(() => [] as string[]);
+    const listening = await orAbsent(listeningPaths(paths, dockerdPid), [] as string[]);
     for (const p of listening) if (!found.has(p)) found.set(p, false);
   }
   const out: DaemonSocket[] = [];

@@ -2,6 +2,7 @@
 // also when the host's / is mounted at --host.root, where an absolute link target must stay under that root.
 import { lstat, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { isAbsent } from '../absent.js';
 import type { HostPaths } from '../hostPaths.js';
 
 const MAX_LINKS = 40;
@@ -41,8 +42,10 @@ export class HostPathResolver {
       let isLink = false;
       try {
         isLink = (await lstat(this.paths.resolve(next))).isSymbolicLink();
-      } catch {
-        return posix.join(next, ...pending);
+      } catch (err) {
+        // A component that does not exist (yet) ends the resolution; the rest is taken as written.
+        if (isAbsent(err)) return posix.join(next, ...pending);
+        throw err;
       }
       if (!isLink) {
         done = next;

@@ -13,6 +13,7 @@ import {
 } from '../../facts/containers.js';
 import { type Fact, factError, factOk } from '../../facts/types.js';
 import type { Logger } from '../../log.js';
+import { isAbsent, orAbsent } from '../absent.js';
 import type { DockerApiClient, DockerEvent } from '../dockerApi/client.js';
 import type { HostPaths } from '../hostPaths.js';
 import { daemonSockets } from './daemonSockets.js';
@@ -363,8 +364,10 @@ export class ContainerInventoryTracker {
       if (!cgroup.includes(id)) return null;
       const m = /^NoNewPrivs:\s*(\d)/m.exec(status);
       return m ? m[1] === '1' : null;
-    } catch {
-      return null;
+    } catch (err) {
+      // The process exited or is not ours to read: unknown, and the control says so.
+      if (isAbsent(err)) return null;
+      throw err;
     }
   }
 
@@ -375,7 +378,7 @@ export class ContainerInventoryTracker {
       mounts
         .filter((m) => m.Type === 'bind' && typeof m.Source === 'string' && m.Source.startsWith('/'))
         .map(async (m) => {
-          out.set(m.Source!, await this.resolver.resolve(m.Source!).catch(() => m.Source!));
+          out.set(m.Source!, await orAbsent(this.resolver.resolve(m.Source!), m.Source!));
         }),
     );
     return out;

@@ -244,10 +244,23 @@ export class DockerApiClient {
         const line = buffer.slice(0, nl).trim();
         buffer = buffer.slice(nl + 1);
         if (line) {
+          let event: DockerEvent;
           try {
-            onEvent(JSON.parse(line) as DockerEvent);
-          } catch {
+            event = JSON.parse(line) as DockerEvent;
+          } catch (err) {
             // A malformed line is skipped; the periodic resync covers anything it meant.
+            if (!(err instanceof SyntaxError)) throw err;
+            nl = buffer.indexOf('\n');
+            continue;
+          }
+          try {
+            onEvent(event);
+          } catch (err) {
+            // The follower could not take the event: end the stream with that cause, so it is logged once and
+            // the follower reconnects and resyncs, instead of losing events silently.
+            finish(err instanceof Error ? err : new Error(String(err)));
+            stream.destroy?.();
+            return;
           }
         }
         nl = buffer.indexOf('\n');

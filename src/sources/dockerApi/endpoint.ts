@@ -31,8 +31,8 @@ export function parseDockerHost(host: string, tls: DockerTlsOptions | null): Doc
   let url: URL;
   try {
     url = new URL(withScheme);
-  } catch {
-    throw new EndpointError(`--docker.host ${JSON.stringify(host)} is not a valid address`);
+  } catch (err) {
+    throw new EndpointError(`--docker.host ${JSON.stringify(host)} is not a valid address`, { cause: err });
   }
   if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new EndpointError(

@@ -1,21 +1,14 @@
 // Probes every TCP listener of the daemon without a client certificate.
 import { readlink } from 'node:fs/promises';
 import type { ExposureFacts } from '../../facts/exposureTypes.js';
+import type { ExposureInput } from '../../facts/locations.js';
 import { type Fact, factError, factOk } from '../../facts/types.js';
+import { orAbsent } from '../absent.js';
 import type { HostPaths } from '../hostPaths.js';
-import { type DeclaredListener, isLoopbackTarget, mergeListeners } from './listeners.js';
+import { isLoopbackTarget, mergeListeners } from './listeners.js';
 import { listeningTcpSockets } from './listeningSockets.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, probeListener, skippedProbe } from './probe.js';
 import type { ProbeLog } from './probeLog.js';
-
-export interface ExposureInput {
-  /** Listeners from daemon.json, -H flags and systemd's ListenStream=. */
-  readonly declared: readonly DeclaredListener[];
-  readonly dockerdPid: number | null;
-  readonly inheritsSockets: boolean;
-  readonly notes: readonly string[];
-  readonly timeoutMs?: number;
-}
 
 /**
  * Whether the exporter shares dockerd's network namespace. /proc/self is the exporter itself, so it is
@@ -24,8 +17,8 @@ export interface ExposureInput {
 async function sameNetns(paths: HostPaths, pid: number | null): Promise<ExposureFacts['netns']> {
   if (pid === null) return 'unknown';
   const [mine, theirs] = await Promise.all([
-    readlink('/proc/self/ns/net').catch(() => null),
-    readlink(paths.proc(pid, 'ns', 'net')).catch(() => null),
+    orAbsent(readlink('/proc/self/ns/net'), null),
+    orAbsent(readlink(paths.proc(pid, 'ns', 'net')), null),
   ]);
   if (!mine || !theirs) return 'unknown';
   return mine === theirs ? 'same' : 'different';

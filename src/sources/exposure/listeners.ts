@@ -1,43 +1,6 @@
 // The daemon's TCP listeners from everywhere they can be declared, merged per probe target.
-import { HostParseError, parseDaemonHost } from '../../facts/dockerd/hosts.js';
-import type { ListenerOrigin, TcpListener } from '../../facts/exposureTypes.js';
-
-export interface DeclaredListener {
-  /** As written where it was found. */
-  readonly text: string;
-  readonly origin: ListenerOrigin;
-  readonly host: string;
-  readonly port: number;
-}
-
-/** A `hosts` entry or -H value; null for unix://, fd:// and anything dockerd would refuse. */
-export function declaredFromHost(
-  value: string,
-  origin: 'hosts_file' | 'hosts_flag',
-): DeclaredListener | null {
-  try {
-    const l = parseDaemonHost(value);
-    return l.proto === 'tcp' ? { text: value, origin, host: l.host, port: l.port } : null;
-  } catch (e) {
-    if (e instanceof HostParseError) return null;
-    throw e;
-  }
-}
-
-/**
- * A systemd `ListenStream=`: a bare port binds every address (dual-stack "::"), "[v6]:port" and
- * "v4:port" bind one. Paths, abstract sockets and vsock are not TCP.
- */
-export function declaredFromListenStream(value: string): DeclaredListener | null {
-  const text = `ListenStream=${value}`;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return { text, origin: 'listen_stream', host: '::', port: Number(v) };
-  const v6 = /^\[([^\]%]+)(?:%[^\]]*)?\]:(\d+)$/.exec(v);
-  if (v6) return { text, origin: 'listen_stream', host: v6[1]!, port: Number(v6[2]) };
-  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/.exec(v);
-  if (v4) return { text, origin: 'listen_stream', host: v4[1]!, port: Number(v4[2]) };
-  return null;
-}
+import type { TcpListener } from '../../facts/exposureTypes.js';
+import type { DeclaredListener } from '../../facts/locations.js';
 
 const isWildcard = (host: string): boolean => ['', '0.0.0.0', '::'].includes(host.replace(/^\[|\]$/g, ''));
 

@@ -1,5 +1,6 @@
 // The TCP sockets a process listens on, from /proc: its socket fds matched against /proc/PID/net/tcp{,6}.
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { orAbsent } from '../absent.js';
 import type { HostPaths } from '../hostPaths.js';
 
 export interface ListeningSocket {
@@ -52,13 +53,13 @@ export async function listeningTcpSockets(paths: HostPaths, pid: number): Promis
   const inodes = new Set<string>();
   const fds = await readdir(paths.proc(pid, 'fd'));
   for (const fd of fds) {
-    const link = await readlink(paths.proc(pid, 'fd', fd)).catch(() => '');
+    const link = await orAbsent(readlink(paths.proc(pid, 'fd', fd)), '');
     const m = /^socket:\[(\d+)\]$/.exec(link);
     if (m) inodes.add(m[1]!);
   }
   const [tcp, tcp6] = await Promise.all([
-    readFile(paths.proc(pid, 'net', 'tcp'), 'utf8').catch(() => ''),
-    readFile(paths.proc(pid, 'net', 'tcp6'), 'utf8').catch(() => ''),
+    orAbsent(readFile(paths.proc(pid, 'net', 'tcp'), 'utf8'), ''),
+    orAbsent(readFile(paths.proc(pid, 'net', 'tcp6'), 'utf8'), ''),
   ]);
   return [...parseProcNetTcp(tcp, false, inodes), ...parseProcNetTcp(tcp6, true, inodes)];
 }

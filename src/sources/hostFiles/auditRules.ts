@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { AuditFacts, AuditRule, AuditSubject, AuditTarget } from '../../facts/hostFileTypes.js';
+import { orAbsent } from '../absent.js';
 import type { HostPaths } from '../hostPaths.js';
 import { hostRealpath } from './hostRealpath.js';
 
@@ -61,7 +62,7 @@ export function parseAuditRules(text: string, source: string): AuditRule[] {
 }
 
 export async function readAuditRuleFiles(paths: HostPaths): Promise<{ files: string[]; rules: AuditRule[] }> {
-  const dir = await readdir(paths.resolve(RULES_DIR)).catch(() => [] as string[]);
+  const dir = await orAbsent(readdir(paths.resolve(RULES_DIR)), [] as string[]);
   const candidates = [
     RULES_FILE,
     ...dir
@@ -72,7 +73,7 @@ export async function readAuditRuleFiles(paths: HostPaths): Promise<{ files: str
   const files: string[] = [];
   const rules: AuditRule[] = [];
   for (const file of candidates) {
-    const text = await readFile(paths.resolve(file), 'utf8').catch(() => null);
+    const text = await orAbsent(readFile(paths.resolve(file), 'utf8'), null);
     if (text === null) continue;
     files.push(file);
     rules.push(...parseAuditRules(text, file));
@@ -167,7 +168,7 @@ async function locate(
 ): Promise<Record<AuditSubject, { path: string | null; how: string }>> {
   let dockerd: { path: string | null; how: string } = { path: null, how: 'dockerd not found' };
   if (where.dockerdPid !== null) {
-    const exe = await readlink(paths.proc(where.dockerdPid, 'exe')).catch(() => null);
+    const exe = await orAbsent(readlink(paths.proc(where.dockerdPid, 'exe')), null);
     if (exe) dockerd = { path: exe.replace(/ \(deleted\)$/, ''), how: 'the running dockerd' };
   }
   if (dockerd.path === null) {

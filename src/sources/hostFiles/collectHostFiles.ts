@@ -3,7 +3,9 @@
 import { readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { ContainerdSocket, DataRootMount, HostFileFacts } from '../../facts/hostFileTypes.js';
+import type { HostFilesInput } from '../../facts/locations.js';
 import { type Fact, type FileStat, factError, factOk } from '../../facts/types.js';
+import { orAbsent } from '../absent.js';
 import { statPath } from '../fileStats.js';
 import type { HostPaths } from '../hostPaths.js';
 import { collectAudit } from './auditRules.js';
@@ -11,34 +13,13 @@ import { readDockerGroup } from './dockerGroup.js';
 import { hostRealpath } from './hostRealpath.js';
 import { mountOf, readMounts } from './mounts.js';
 
-export interface HostFilesInput {
-  readonly dockerdPid: number | null;
-  /** dockerd's configuration directory (/etc/docker, or the rootless user's). */
-  readonly configDir: string;
-  readonly daemonJson: string | null;
-  /** The containerd address dockerd was given (flag or daemon.json), if any. */
-  readonly containerd: { readonly path: string; readonly origin: 'flag' | 'file' } | null;
-  /** Where dockerd looks for a system containerd before starting its own. */
-  readonly systemContainerdSocket: string;
-  readonly execRoot: string;
-  readonly dataRoot: {
-    readonly path: string;
-    readonly origin: DataRootMount['origin'];
-    readonly userns: boolean;
-  };
-  /** The group dockerd gives its socket. */
-  readonly socketGroup: string;
-  readonly serviceFragment: string | null;
-  readonly socketFragment: string | null;
-}
-
 async function registryCerts(paths: HostPaths, dir: string): Promise<FileStat[]> {
   const out: FileStat[] = [];
-  const registries = await readdir(paths.resolve(dir), { withFileTypes: true }).catch(() => []);
+  const registries = await orAbsent(readdir(paths.resolve(dir), { withFileTypes: true }), []);
   for (const r of registries) {
     if (!r.isDirectory()) continue;
     const sub = posix.join(dir, r.name);
-    const files = await readdir(paths.resolve(sub), { withFileTypes: true }).catch(() => []);
+    const files = await orAbsent(readdir(paths.resolve(sub), { withFileTypes: true }), []);
     for (const f of files) {
       const st = await statPath(paths, posix.join(sub, f.name));
       if (st.exists && st.kind === 'file') out.push(st);
@@ -91,7 +72,7 @@ export async function collectHostFiles(
         registryCerts(paths, certsDir),
         statPath(paths, '/etc/default/docker'),
         statPath(paths, '/etc/sysconfig/docker'),
-        dataRootMount(paths, input).catch(() => null),
+        orAbsent(dataRootMount(paths, input), null),
         readDockerGroup(paths, input.socketGroup),
         collectAudit(paths, {
           dockerdPid: input.dockerdPid,

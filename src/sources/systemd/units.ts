@@ -4,6 +4,7 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { SystemdFacts, UnitFiles } from '../../facts/hostFileTypes.js';
 import { type DockerdProcess, type Fact, type FileStat, factError, factOk } from '../../facts/types.js';
+import { orAbsent } from '../absent.js';
 import { statPath } from '../fileStats.js';
 import type { HostPaths } from '../hostPaths.js';
 import {
@@ -27,11 +28,11 @@ const DEFAULT_SERVICE = 'docker.service';
 
 /** systemctl mask links the unit to /dev/null (some tools copy the device node instead). */
 async function isMasked(paths: HostPaths, hostPath: string): Promise<boolean> {
-  const l = await lstat(paths.resolve(hostPath)).catch(() => null);
+  const l = await orAbsent(lstat(paths.resolve(hostPath)), null);
   if (!l) return false;
   if (l.isCharacterDevice()) return true;
   if (!l.isSymbolicLink()) return false;
-  return (await readlink(paths.resolve(hostPath)).catch(() => null)) === '/dev/null';
+  return (await orAbsent(readlink(paths.resolve(hostPath)), null)) === '/dev/null';
 }
 
 async function readText(paths: HostPaths, hostPath: string): Promise<string> {
@@ -58,7 +59,7 @@ export async function findUnit(paths: HostPaths, name: string): Promise<UnitFile
   const chosen = new Map<string, string>();
   for (const dir of UNIT_SEARCH_PATH) {
     const dropDir = join(dir, `${name}.d`);
-    const entries = await readdir(paths.resolve(dropDir)).catch(() => [] as string[]);
+    const entries = await orAbsent(readdir(paths.resolve(dropDir)), [] as string[]);
     for (const e of entries) {
       if (e.endsWith('.conf') && !chosen.has(e)) chosen.set(e, join(dropDir, e));
     }
@@ -81,7 +82,7 @@ export async function findUnit(paths: HostPaths, name: string): Promise<UnitFile
 
 /** The systemd service dockerd runs in, from its cgroup path (v2 "0::" or the v1 name=systemd hierarchy). */
 export async function unitOfProcess(paths: HostPaths, pid: number): Promise<string | null> {
-  const text = await readFile(paths.proc(pid, 'cgroup'), 'utf8').catch(() => '');
+  const text = await orAbsent(readFile(paths.proc(pid, 'cgroup'), 'utf8'), '');
   const lines = text.split('\n').filter(Boolean);
   const preferred = lines.filter((l) => l.startsWith('0::') || l.includes(':name=systemd:'));
   for (const line of [...preferred, ...lines]) {
@@ -109,7 +110,7 @@ async function environmentOf(
       problems.push(`EnvironmentFile=${entry} uses a glob`);
       continue;
     }
-    const text = await readFile(paths.resolve(file), 'utf8').catch(() => null);
+    const text = await orAbsent(readFile(paths.resolve(file), 'utf8'), null);
     if (text === null) {
       if (!optional) problems.push(`EnvironmentFile=${file} cannot be read`);
       continue;
