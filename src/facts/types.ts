@@ -6,20 +6,7 @@ import type { ExposureFacts } from './exposureTypes.js';
 import type { FileStat } from './fileStat.js';
 import type { HostFileFacts, SystemdFacts, TlsFileFacts } from './hostFileTypes.js';
 
-export type SourceName =
-  | 'daemon_config'
-  | 'dockerd_cmdline'
-  | 'docker_api'
-  | 'file_stats'
-  | 'host'
-  | 'containers'
-  | 'systemd'
-  | 'tls_files'
-  | 'host_files'
-  | 'exposure'
-  | 'config_baseline';
-
-export const SOURCE_NAMES: readonly SourceName[] = [
+export const SOURCE_NAMES = [
   'daemon_config',
   'dockerd_cmdline',
   'docker_api',
@@ -31,7 +18,9 @@ export const SOURCE_NAMES: readonly SourceName[] = [
   'host_files',
   'exposure',
   'config_baseline',
-];
+] as const;
+
+export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** A source either produced its value or failed on its own; it never throws into the evaluation. */
 export type { FileStat };
