@@ -132,7 +132,7 @@ describe('reports', () => {
     const s = sarifReport(evaluation, build) as {
       version: string;
       runs: {
-        tool: { driver: { rules: { id: string }[] } };
+        tool: { driver: { rules: { id: string; helpUri: string }[] } };
         results: { ruleId: string; level: string; ruleIndex: number }[];
       }[];
     };
@@ -150,6 +150,8 @@ describe('reports', () => {
       ],
     );
     for (const res of run.results) assert.equal(run.tool.driver.rules[res.ruleIndex]!.id, res.ruleId);
+    for (const rule of run.tool.driver.rules)
+      assert.ok(rule.helpUri.endsWith(`/docs/runbooks/${rule.id}.md`));
   });
   test('text: by section, control characters neutralised, colour only when asked', () => {
     const plain = textReport(evaluation, false);

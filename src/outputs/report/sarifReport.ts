@@ -1,7 +1,11 @@
 // SARIF 2.1.0 for code-scanning uploads: one rule per control, one result per failing (or undecidable) control.
-import type { Severity } from '../../controls/types.js';
+import { DEFAULT_CIS_VERSION, type Severity } from '../../controls/types.js';
 import type { Evaluation } from '../../evaluation/types.js';
 import type { BuildInfo } from '../buildInfo.js';
+
+const INFORMATION_URI = 'https://github.com/dockersec/dockersec-exporter';
+/** Where docs/runbooks/ is published: the alerting bundle's runbookBaseUrl (test/unit/generatedDocs.test.ts). */
+export const RUNBOOK_BASE_URL = `${INFORMATION_URI}/blob/main/docs/runbooks`;
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   critical: 'error',
@@ -24,8 +28,11 @@ export function sarifReport(evaluation: Evaluation, build: BuildInfo): Record<st
     id: r.id,
     name: r.id,
     shortDescription: { text: r.title },
-    fullDescription: { text: r.cis ? `CIS Docker Benchmark v1.6.0 ${r.cis}: ${r.title}` : r.title },
+    fullDescription: {
+      text: r.cis ? `CIS Docker Benchmark v${DEFAULT_CIS_VERSION} ${r.cis}: ${r.title}` : r.title,
+    },
     help: { text: r.remediation },
+    helpUri: `${RUNBOOK_BASE_URL}/${r.id}.md`,
     defaultConfiguration: { level: LEVEL[r.severity] },
     properties: {
       tags: ['security', 'docker', ...(r.cis ? [`CIS-${r.cis}`] : [])],
@@ -57,7 +64,7 @@ export function sarifReport(evaluation: Evaluation, build: BuildInfo): Record<st
           driver: {
             name: 'dockersec-exporter',
             version: build.version,
-            informationUri: 'https://github.com/dockersec/dockersec-exporter',
+            informationUri: INFORMATION_URI,
             rules,
           },
         },
