@@ -16,6 +16,8 @@ import { exporterAlerts } from '../alerts/src/exporterAlerts.js';
 import { type AlertingRule, isAlertingRule } from '../alerts/src/types.js';
 import { CATALOG, cisId } from '../src/controls/catalog.js';
 import { type ControlDefinition, SECTIONS } from '../src/controls/types.js';
+import { SOURCES } from '../src/sources/factSources.js';
+import type { Refresh } from '../src/sources/source.js';
 import { selectors } from '../test/bundle/support/promql.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -143,6 +145,23 @@ export function readmeControls(catalog: readonly ControlDefinition[] = CATALOG):
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** README.md, between the `sources` markers: every source of facts, when it is read again and what it reads. */
+export function readmeSources(): string {
+  const rows = Object.values(SOURCES).map((s) => [
+    code(s.name),
+    s.refreshOn.map((r) => REFRESH_WORDS[r]).join(', '),
+    cell(s.reads),
+  ]);
+  return `\n${compactTable(['source', 'read again on', 'reads'], rows).join('\n')}\n`;
+}
+
+const REFRESH_WORDS: Record<Refresh, string> = {
+  config: 'a file change',
+  api: 'a Docker event',
+  containers: 'a container event',
+  all: 'the resync',
+};
 
 /** The first lines of docs/runbooks/ID.md, through HEADER_END. */
 export function runbookHeader(control: ControlDefinition, alerts: readonly AlertingRule[] = ALERTS): string {
@@ -289,7 +308,9 @@ export function generate(catalog: readonly ControlDefinition[] = CATALOG, root =
     }
   };
 
-  edit('README.md', (t) => replaceBlock(t, 'controls', readmeControls(catalog)));
+  edit('README.md', (t) =>
+    replaceBlock(replaceBlock(t, 'controls', readmeControls(catalog)), 'sources', readmeSources()),
+  );
   edit(join(RUNBOOKS, 'README.md'), (t) =>
     [
       ['exporter-alerts', runbookIndexExporterAlerts()],

@@ -39,6 +39,75 @@ const ON_CHANGE = ['config', 'api', 'all'] as const;
 /** Files located from dockerd's configuration: read again when it may have changed. */
 const ON_CONFIG = ['config', 'all'] as const;
 
+export interface SourceInfo extends Pick<Source<unknown, unknown>, 'name' | 'refreshOn'> {
+  /** What the source reads, for people. */
+  readonly reads: string;
+}
+
+/** What each source reads and when it reads again: the declarations below and the README's sources table. */
+export const SOURCES = {
+  dockerd: {
+    name: 'dockerd_cmdline',
+    refreshOn: ON_CHANGE,
+    reads:
+      'the dockerd process serving the Docker host: command line, environment, working directory, start time (/proc)',
+  },
+  api: {
+    name: 'docker_api',
+    refreshOn: ['api', 'all'],
+    reads: '/_ping, /version, /info and the default bridge network of the Docker Engine API',
+  },
+  host: {
+    name: 'host',
+    refreshOn: ['all'],
+    reads: 'AppArmor and SELinux support, users and groups of the host',
+  },
+  daemonConfig: {
+    name: 'daemon_config',
+    refreshOn: ON_CHANGE,
+    reads: "daemon.json, from --docker.config-file, dockerd's --config-file or the default for its user",
+  },
+  files: {
+    name: 'file_stats',
+    refreshOn: ON_CHANGE,
+    reads: 'mode, owner and type of the Docker socket and daemon.json',
+  },
+  containers: {
+    name: 'containers',
+    // A daemon.json edit says nothing about containers, and never reaches the Docker API.
+    refreshOn: ['api', 'containers', 'all'],
+    reads:
+      'containers that are not exited or dead: listed, inspected on appearance, then followed by Docker events',
+  },
+  systemd: {
+    name: 'systemd',
+    refreshOn: ON_CONFIG,
+    reads: 'docker.service and docker.socket with their drop-ins, and the command line systemd would start',
+  },
+  configBaseline: {
+    name: 'config_baseline',
+    refreshOn: ON_CHANGE,
+    reads: 'daemon.json as the running dockerd read it (at start, at its last reload), for drift',
+  },
+  tlsFiles: {
+    name: 'tls_files',
+    refreshOn: ON_CONFIG,
+    reads:
+      "the TLS CA, certificate and key dockerd is configured with (certificates parsed, the key only stat'ed)",
+  },
+  hostFiles: {
+    name: 'host_files',
+    refreshOn: ON_CONFIG,
+    reads:
+      "CIS section 1 and 3 files located from dockerd's configuration, the data root's mount, the socket group's members, audit rules",
+  },
+  exposure: {
+    name: 'exposure',
+    refreshOn: ON_CHANGE,
+    reads: 'every TCP listener of the daemon, probed with GET /_ping and no client certificate',
+  },
+} as const satisfies Record<string, SourceInfo>;
+
 export function factSources(deps: FactSourceDeps) {
   const { paths, api, containers, probes } = deps;
   const baseline = new ConfigBaselineRecorder();
@@ -48,62 +117,50 @@ export function factSources(deps: FactSourceDeps) {
 
     // Round one: what the exporter can find out by itself.
     dockerd: {
-      name: 'dockerd_cmdline',
-      refreshOn: ON_CHANGE,
+      ...SOURCES.dockerd,
       collect: (target) => findDockerd(paths, target),
     } satisfies Source<DockerHostTarget, DockerdProcess>,
     api: {
-      name: 'docker_api',
-      refreshOn: ['api', 'all'],
+      ...SOURCES.api,
       collect: () => api.collect(),
     } satisfies Source<void, DockerApiFacts>,
     host: {
-      name: 'host',
-      refreshOn: ['all'],
+      ...SOURCES.host,
       collect: () => collectHost(paths),
     } satisfies Source<void, HostIdentity>,
     daemonConfig: {
-      name: 'daemon_config',
-      refreshOn: ON_CHANGE,
+      ...SOURCES.daemonConfig,
       collect: (where) => readDaemonConfig(paths, where),
     } satisfies Source<ConfigPath, DaemonConfigFile>,
     files: {
-      name: 'file_stats',
-      refreshOn: ON_CHANGE,
+      ...SOURCES.files,
       collect: ({ socketPath, daemonJson }) => collectFileStats(paths, socketPath, daemonJson),
     } satisfies Source<{ socketPath: string | null; daemonJson: string }, FileFacts>,
     containers: {
-      name: 'containers',
-      // A daemon.json edit says nothing about containers, and never reaches the Docker API.
-      refreshOn: ['api', 'containers', 'all'],
+      ...SOURCES.containers,
       collect: async (opts): Promise<Fact<ContainerInventory>> =>
         containers ? containers.collect(opts) : factError('container inventory not enabled'),
     } satisfies Source<{ full: boolean; dockerdPid: number | null }, ContainerInventory>,
 
     // Round two: located by the dockerd model from round one.
     systemd: {
-      name: 'systemd',
-      refreshOn: ON_CONFIG,
+      ...SOURCES.systemd,
       collect: (dockerd) => collectSystemd(paths, dockerd),
     } satisfies Source<DockerdProcess | null, SystemdFacts>,
     configBaseline: {
-      name: 'config_baseline',
-      refreshOn: ON_CHANGE,
+      ...SOURCES.configBaseline,
       collect: (input) => baseline.observe(paths, input),
     } satisfies Source<BaselineInput, ConfigBaseline>,
     tlsFiles: {
-      name: 'tls_files',
-      refreshOn: ON_CONFIG,
+      ...SOURCES.tlsFiles,
       collect: (refs) => collectTlsFiles(paths, refs),
     } satisfies Source<readonly TlsFileRef[], TlsFileFacts>,
     hostFiles: {
-      name: 'host_files',
-      refreshOn: ON_CONFIG,
+      ...SOURCES.hostFiles,
       collect: (where) => collectHostFiles(paths, where),
     } satisfies Source<HostFilesInput, HostFileFacts>,
     exposure: {
-      name: 'exposure',
-      refreshOn: ON_CHANGE,
+      ...SOURCES.exposure,
       collect: (input) => collectExposure(paths, input, probes),
     } satisfies Source<ExposureInput, ExposureFacts>,
   };

@@ -245,12 +245,14 @@ describe('sandboxed dockerd harness', { skip: unavailable ?? false, timeout: 150
         const run = await d.docker(['run', '-d', image, 'sleep', '1000']);
         const state = (await d.request('GET', '/containers/' + run.stdout.trim() + '/json')).json().State;
         console.log(JSON.stringify({ dir: d.dir, pid: d.pid, containerPid: state.Pid }));
-        if (process.env.ENDING !== 'end') setInterval(() => {}, 1000);
+        // 'end': the event loop empties once the parent closes stdin, after it has seen dockerd alive.
+        if (process.env.ENDING === 'end') process.stdin.resume().once('end', () => process.stdin.pause());
+        else setInterval(() => {}, 1000);
       `;
       const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
         cwd: repoRoot,
         env: { ...process.env, ENDING: ending },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => {
@@ -267,6 +269,7 @@ describe('sandboxed dockerd harness', { skip: unavailable ?? false, timeout: 150
       });
       const info = JSON.parse(line) as { dir: string; pid: number; containerPid: number };
       assert.ok(alive(info.pid) && alive(info.containerPid));
+      child.stdin.end();
       if (ending !== 'end') child.kill(ending);
       await exited;
       if (ending === 'SIGKILL') {
