@@ -13,12 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { ruleFile } from '../alerts/src/bundle.js';
 import { CONTROL_SEVERITIES, defaultConfig } from '../alerts/src/config.js';
 import { exporterAlerts } from '../alerts/src/exporterAlerts.js';
+import { selectors } from '../alerts/src/promql.js';
 import { type AlertingRule, isAlertingRule } from '../alerts/src/types.js';
 import { CATALOG, cisId } from '../src/controls/catalog.js';
 import { type ControlDefinition, SECTIONS } from '../src/controls/types.js';
 import { SOURCES } from '../src/sources/factSources.js';
 import type { Refresh } from '../src/sources/source.js';
-import { selectors } from '../test/bundle/support/promql.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const COMMAND = 'npm run docs';

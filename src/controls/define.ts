@@ -11,6 +11,8 @@ import {
 } from './types.js';
 
 const DEFINED = new WeakSet<object>();
+/** Every control defined so far, in definition order: the catalog test finds the ones no module exports. */
+const EVER_DEFINED: ControlDefinition[] = [];
 
 const ID = /^[a-z][a-z0-9_]*$/;
 const CIS_ID = /^\d+(\.\d+)+$/;
@@ -34,11 +36,14 @@ export function defineControl(spec: ControlDefinition): ControlDefinition {
     requires: Object.freeze([...spec.requires]),
   });
   DEFINED.add(control);
+  EVER_DEFINED.push(control);
   return control;
 }
 
 const looksLikeControl = (x: unknown): x is { id: string } =>
   typeof x === 'object' && x !== null && 'id' in x && 'evaluate' in x;
+
+export const definedControls = (): readonly ControlDefinition[] => [...EVER_DEFINED];
 
 export const isControl = (x: unknown): x is ControlDefinition =>
   typeof x === 'object' && x !== null && DEFINED.has(x);

@@ -131,7 +131,7 @@ export function declaredListeners(
   round: FirstRound,
   systemd: Fact<SystemdFacts>,
   baseline: Facts['configBaseline'],
-): Omit<ExposureInput, 'timeoutMs'> {
+): ExposureInput {
   const dockerd = processOf(round);
   const notes: string[] = [];
   const hosts: { value: string; origin: 'hosts_file' | 'hosts_flag' }[] = [];

@@ -38,17 +38,18 @@ export interface DockerdModel {
 export function modelDockerd(facts: Facts): DockerdModel {
   const settings = readSettings(facts);
   const api = facts.api.ok ? facts.api.value : null;
+  const tls = derive(() => tlsMode(settings, facts));
   return Object.freeze({
     release: settings.release,
     settings,
-    tls: derive(() => tlsMode(settings, facts)),
+    tls,
     listeners: derive(() => configuredListeners(settings)),
     securityOptions: api ? Object.freeze(securityOptions(api)) : null,
     rootless: api ? hasSecurityOption(api, 'rootless') : null,
     configValidation: derive(() => validateConfigFile(facts)),
     drift: derive(() => computeDrift(facts, settings)),
     certificates: Object.freeze(certificatesInUse(facts)),
-    options: Object.freeze(daemonOptions(facts, settings)),
+    options: Object.freeze(daemonOptions(facts, settings, tls)),
   });
 }
 

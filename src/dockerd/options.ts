@@ -1,10 +1,10 @@
 // Configured and running values of the main security options, for dockersec_daemon_option_enabled.
 
 import type { Facts } from '../facts/types.js';
-import { UndecidableError } from './errors.js';
+import { type Derived, orThrow, UndecidableError } from './errors.js';
 import { engineAtLeast, hasSecurityOption, securityOptions } from './securityOptions.js';
 import type { DaemonSettings } from './settings.js';
-import { tlsMode } from './tls.js';
+import type { TlsMode } from './tls.js';
 
 export interface DaemonOption {
   readonly option: string;
@@ -25,7 +25,7 @@ function safe<T>(read: () => T): T | undefined {
   }
 }
 
-export function daemonOptions(facts: Facts, settings: DaemonSettings): DaemonOption[] {
+export function daemonOptions(facts: Facts, settings: DaemonSettings, tls: Derived<TlsMode>): DaemonOption[] {
   const out: DaemonOption[] = [];
   const config = (option: string, read: () => boolean) => {
     const v = safe(read);
@@ -36,8 +36,8 @@ export function daemonOptions(facts: Facts, settings: DaemonSettings): DaemonOpt
   };
   config('icc', () => settings.bool('icc', true).value);
   config('iptables', () => settings.bool('iptables', true).value);
-  config('tls', () => tlsMode(settings, facts).tls);
-  config('tls_verify', () => tlsMode(settings, facts).verify);
+  config('tls', () => orThrow(tls).tls);
+  config('tls_verify', () => orThrow(tls).verify);
   config('userns_remap', () => Boolean(settings.string('userns-remap')?.value));
   config('selinux', () => settings.bool('selinux-enabled', false).value);
   config('seccomp', () => settings.string('seccomp-profile')?.value !== 'unconfined');

@@ -45,8 +45,6 @@ export interface CollectorDeps {
   readonly tlsExpiryWarningSeconds?: number;
   /** --host.trusted-users. */
   readonly trustedUsers?: readonly string[];
-  /** Deadline of one unauthenticated-access probe. */
-  readonly probeTimeoutMs?: number;
 }
 
 export class FactCollector {
@@ -84,7 +82,7 @@ export class FactCollector {
   private async read<In, T>(source: Source<In, T>, refresh: Refresh, input: () => In): Promise<Fact<T>> {
     const kept = this.readings.get(source.name);
     if (kept && !source.refreshOn.includes(refresh)) return kept.fact as Fact<T>;
-    const reading = await readSource(source, input());
+    const reading = await readSource(source, input);
     this.readings.set(source.name, reading);
     return reading.fact;
   }
@@ -122,10 +120,7 @@ export class FactCollector {
     const [tlsFiles, hostFiles, exposure] = await Promise.all([
       this.read(s.tlsFiles, refresh, () => tlsFileRefs(settings, round)),
       this.read(s.hostFiles, refresh, () => hostFileLocations(settings, round, systemd)),
-      this.read(s.exposure, refresh, () => ({
-        ...declaredListeners(settings, round, systemd, configBaseline),
-        timeoutMs: this.deps.probeTimeoutMs,
-      })),
+      this.read(s.exposure, refresh, () => declaredListeners(settings, round, systemd, configBaseline)),
     ]);
 
     const facts: Facts = {

@@ -23,11 +23,12 @@ export interface SourceReading<T> {
   readonly durationSeconds: number;
 }
 
-export async function readSource<In, T>(source: Source<In, T>, input: In): Promise<SourceReading<T>> {
+/** Reads the source with the input `input()` works out; a throw in either fails this source alone. */
+export async function readSource<In, T>(source: Source<In, T>, input: () => In): Promise<SourceReading<T>> {
   const started = performance.now();
   let fact: Fact<T>;
   try {
-    fact = await source.collect(input);
+    fact = await source.collect(input());
   } catch (err) {
     // Each source fails alone: its error becomes its fact, with the cause, and the other sources go on.
     fact = factError(`${source.name}: ${err instanceof Error ? err.message : String(err)}`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { renderRuleFile, ruleFile } from '../../alerts/src/bundle.js';
 import { type BundleConfig, defaultConfig, withShortDurations } from '../../alerts/src/config.js';
+import { metricNames } from '../../alerts/src/promql.js';
 import { readRunbooks } from '../../alerts/src/runbooks.js';
 import { isAlertingRule } from '../../alerts/src/types.js';
 import { createDaemon, type SandboxDaemon } from '../support/dockerd.js';
@@ -24,7 +25,6 @@ import {
 import { DASHBOARD_FILE } from './support/paths.js';
 import { waitFor } from './support/processes.js';
 import { type RunningPrometheus, startPrometheus } from './support/prometheus.js';
-import { metricNames } from './support/promql.js';
 import { alertKey, latestStates, startWebhookReceiver, type WebhookReceiver } from './support/webhook.js';
 
 const JOB = 'dockersec';

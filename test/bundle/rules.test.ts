@@ -13,11 +13,11 @@ import {
   withShortDurations,
 } from '../../alerts/src/config.js';
 import { CONTAINER_ALERTS } from '../../alerts/src/controlAlerts.js';
+import { selectors } from '../../alerts/src/promql.js';
 import { readRunbooks } from '../../alerts/src/runbooks.js';
 import { type AlertingRule, isAlertingRule, type RecordingRule } from '../../alerts/src/types.js';
 import { KNOWN_CONTROLS } from './support/controls.js';
 import { PROMTOOL_TESTS, RULE_FILE, run } from './support/paths.js';
-import { selectors } from './support/promql.js';
 
 interface PromtoolTestFile {
   tests: {

@@ -4,12 +4,12 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ruleFile } from '../../alerts/src/bundle.js';
 import { defaultConfig } from '../../alerts/src/config.js';
+import { type Matcher, selectors } from '../../alerts/src/promql.js';
 import { readRunbooks } from '../../alerts/src/runbooks.js';
 import { type AlertingRule, isAlertingRule } from '../../alerts/src/types.js';
 import { CATALOG, cisId } from '../../src/controls/catalog.js';
 import { KNOWN_CONTROLS } from './support/controls.js';
 import { RUNBOOKS } from './support/paths.js';
-import { type Matcher, selectors } from './support/promql.js';
 
 const runbooks = new Map(readRunbooks().map((r) => [r.name, r]));
 

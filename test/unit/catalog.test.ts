@@ -10,6 +10,7 @@ import {
   compareControls,
   controlsIn,
   defineControl,
+  definedControls,
 } from '../../src/controls/define.js';
 import { pass } from '../../src/controls/support.js';
 import type { ControlDefinition } from '../../src/controls/types.js';
@@ -40,6 +41,12 @@ describe('the catalog', () => {
     const modules: object[] = [];
     for (const file of tsFiles(CONTROLS_DIR)) modules.push(await import(pathToFileURL(file).href));
     const everywhere = controlsIn(...modules).map((c) => c.id);
+    const unexported = definedControls().filter((c) => !CATALOG.includes(c));
+    assert.deepEqual(
+      unexported.map((c) => c.id),
+      [],
+      'a control is defined but not exported (only exported controls, alone or in arrays, reach the catalog)',
+    );
     assert.deepEqual(
       CATALOG.map((c) => c.id),
       everywhere,

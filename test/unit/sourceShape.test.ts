@@ -23,7 +23,7 @@ test('readSource: a throwing source becomes its own fact error with the cause, a
       throw new TypeError('boom');
     },
   };
-  const r = await readSource(broken, undefined);
+  const r = await readSource(broken, () => undefined);
   assert.deepEqual(r.fact, { ok: false, error: 'host: boom' });
   assert.ok(r.durationSeconds >= 0);
   const fine: Source<number, number> = {
@@ -31,14 +31,26 @@ test('readSource: a throwing source becomes its own fact error with the cause, a
     refreshOn: ['all'],
     collect: async (n) => factOk(n * 2),
   };
-  assert.deepEqual((await readSource(fine, 21)).fact, { ok: true, value: 42 });
+  assert.deepEqual((await readSource(fine, () => 21)).fact, { ok: true, value: 42 });
+  const badInput = await readSource(fine, () => {
+    throw new Error('no input');
+  });
+  assert.deepEqual(badInput.fact, { ok: false, error: 'host: no input' }, 'working out the input fails it alone too');
 });
 
-test('orAbsent: only "not there" and "not ours to read" become the fallback', async () => {
-  const errno = (code: string) => Object.assign(new Error(code), { code });
-  assert.equal(await orAbsent(Promise.reject(errno('ENOENT')), 'fallback'), 'fallback');
-  assert.equal(await orAbsent(Promise.reject(errno('EACCES')), 'fallback'), 'fallback');
-  await assert.rejects(orAbsent(Promise.reject(errno('EIO')), 'fallback'), /EIO/);
+test('orAbsent: what the system reports for a file becomes the fallback, a bug does not', async () => {
+  const errno = (code: string) => Object.assign(new Error(code), { code, syscall: 'open' });
+  for (const code of ['ENOENT', 'EACCES', 'EISDIR', 'ENAMETOOLONG', 'EIO', 'ESTALE']) {
+    assert.equal(await orAbsent(Promise.reject(errno(code)), 'fallback'), 'fallback', code);
+  }
+  const { readFile } = await import('node:fs/promises');
+  assert.equal(await orAbsent(readFile('/'), 'fallback'), 'fallback', 'a directory where a file was expected');
+  assert.equal(await orAbsent(readFile(`/tmp/${'x'.repeat(300)}`), 'fallback'), 'fallback', 'a name too long');
   await assert.rejects(orAbsent(Promise.reject(new TypeError('a bug')), 'fallback'), /a bug/);
+  await assert.rejects(
+    orAbsent(Promise.reject(Object.assign(new Error('ours'), { code: 'E_OURS' })), 'fallback'),
+    /ours/,
+    'an error of our own with a code is not a file error',
+  );
   assert.equal(await orAbsent(Promise.resolve('read'), 'fallback'), 'read');
 });

@@ -2,7 +2,7 @@
 // generated JSON: template-datasource, template-job, template-instance, template-on-time-change-reload,
 // panel-datasource, target-job, target-instance, target-rate-interval. Whether each expression is
 // valid PromQL (target-promql) is left to promtool, see promqlOfTargets().
-import { selectors } from './promql.js';
+import { selectors } from '../../../alerts/src/promql.js';
 
 export interface GrafanaTarget {
   readonly expr?: string;
