@@ -1,17 +1,27 @@
 // Small helpers shared by control definitions, so each control reads as its rule and nothing else.
 
-import { type Setting, UndecidableError } from '../dockerd/index.js';
+import { type SecurityOption, type Setting, UndecidableError } from '../dockerd/index.js';
 import type { ConfigBaseline } from '../facts/baselineTypes.js';
 import type { ExposureFacts } from '../facts/exposureTypes.js';
 import type { HostFileFacts, SystemdFacts, TlsFileFacts } from '../facts/hostFileTypes.js';
 import type { DockerApiFacts, Facts, FileFacts, HostFacts } from '../facts/types.js';
-import type { Observed, Verdict } from './types.js';
+import type { EvaluationContext, Observed, Verdict } from './types.js';
 
 /** Thrown by a control that cannot decide; the evaluator reports it as `error` with this message. */
 export class ControlError extends UndecidableError {}
 
-// The daemon's security options belong to the dockerd model; controls read them through here too.
-export { engineAtLeast, hasSecurityOption, securityOptions } from '../dockerd/index.js';
+export { engineAtLeast } from '../dockerd/index.js';
+
+/** The running daemon's /info SecurityOptions, as the dockerd model parsed them once; the API must have answered. */
+export function securityOptionsOf(
+  ctx: Pick<EvaluationContext, 'facts' | 'dockerd'>,
+): readonly SecurityOption[] {
+  // The model has none exactly when the API is down: apiOf reports that the way every API control does.
+  return ctx.dockerd.securityOptions ?? (apiOf(ctx.facts) && []);
+}
+
+export const hasSecurityOption = (ctx: Pick<EvaluationContext, 'facts' | 'dockerd'>, name: string): boolean =>
+  securityOptionsOf(ctx).some((o) => o.name === name);
 
 export const pass = (reason: string, observed?: Observed, expected?: string, keys?: string[]): Verdict => ({
   status: 'pass',

@@ -56,8 +56,8 @@ export function containerControl(rule: ContainerRule): ControlDefinition {
     severity: rule.severity,
     remediation: rule.remediation,
     requires: ['containers', ...(rule.requires ?? [])],
-    evaluate({ facts, settings }): Verdict {
-      const ctx = containerContext(facts, settings);
+    evaluate({ facts, dockerd }): Verdict {
+      const ctx = containerContext(facts, dockerd);
       const all = ctx.inventory.containers;
       const na = rule.appliesTo?.(ctx);
       if (na) return { ...notApplicable(na, { containers: all.length }), containers: [] };

@@ -1,11 +1,11 @@
 // Daemon-level facts the per-container rules share (user namespaces, the daemon's defaults, its API sockets),
 // worked out once per evaluation and only when a rule asks.
 import { posix } from 'node:path';
-import { type DaemonSettings, UndecidableError } from '../../dockerd/index.js';
+import { type DaemonSettings, type DockerdModel, UndecidableError } from '../../dockerd/index.js';
 import type { ContainerInventory } from '../../facts/containers.js';
 import { HostParseError, parseDaemonHost } from '../../facts/dockerd/hosts.js';
 import type { DockerApiFacts, Facts, HostFacts } from '../../facts/types.js';
-import { ControlError, describeSetting, engineAtLeast, securityOptions } from '../support.js';
+import { ControlError, describeSetting, engineAtLeast } from '../support.js';
 
 export interface SocketPath {
   readonly path: string;
@@ -25,10 +25,13 @@ export class ContainerContext {
   readonly inventory: ContainerInventory;
   private cache = new Map<string, unknown>();
 
+  readonly settings: DaemonSettings;
+
   constructor(
     readonly facts: Facts,
-    readonly settings: DaemonSettings,
+    readonly dockerd: DockerdModel,
   ) {
+    this.settings = dockerd.settings;
     if (!facts.containers.ok) throw new ControlError(`containers unavailable: ${facts.containers.error}`);
     this.inventory = facts.containers.value;
   }
@@ -47,7 +50,7 @@ export class ContainerContext {
   }
 
   private securityOptionNames(): Set<string> {
-    return this.once('secopts', () => new Set(this.api ? securityOptions(this.api).map((o) => o.name) : []));
+    return this.once('secopts', () => new Set((this.dockerd.securityOptions ?? []).map((o) => o.name)));
   }
 
   /** Remapped (userns-remap) or rootless: root in a container is not root on the host. */
@@ -60,8 +63,8 @@ export class ContainerContext {
   /** The daemon's default seccomp profile; null when it has no seccomp at all, undefined when unknown. */
   get daemonSeccompProfile(): string | null | undefined {
     return this.once('seccomp', () => {
-      if (!this.api) return undefined;
-      const entry = securityOptions(this.api).find((o) => o.name === 'seccomp');
+      if (!this.dockerd.securityOptions) return undefined;
+      const entry = this.dockerd.securityOptions.find((o) => o.name === 'seccomp');
       return entry ? (entry.profile ?? 'default') : null;
     });
   }
@@ -133,10 +136,10 @@ export class ContainerContext {
 const contexts = new WeakMap<Facts, ContainerContext>();
 
 /** One context per facts snapshot, shared by every runtime control of the evaluation. */
-export function containerContext(facts: Facts, settings: DaemonSettings): ContainerContext {
+export function containerContext(facts: Facts, dockerd: DockerdModel): ContainerContext {
   let ctx = contexts.get(facts);
-  if (!ctx || ctx.settings !== settings) {
-    ctx = new ContainerContext(facts, settings);
+  if (!ctx || ctx.dockerd !== dockerd) {
+    ctx = new ContainerContext(facts, dockerd);
     contexts.set(facts, ctx);
   }
   return ctx;

@@ -3,7 +3,6 @@
 import { defineControl } from '../define.js';
 import {
   apiIfUp,
-  apiOf,
   describeSetting,
   engineAtLeast,
   fail,
@@ -11,7 +10,7 @@ import {
   hostOf,
   notApplicable,
   pass,
-  securityOptions,
+  securityOptionsOf,
 } from '../support.js';
 import type { ControlDefinition } from '../types.js';
 
@@ -24,8 +23,8 @@ export const rootless = defineControl({
   remediation:
     'Where the workloads allow it, run Docker in rootless mode (dockerd-rootless-setuptool.sh install) so a daemon compromise does not give root on the host.',
   requires: ['docker_api'],
-  evaluate({ facts, settings }) {
-    const runtime = hasSecurityOption(apiOf(facts), 'rootless');
+  evaluate({ facts, settings, dockerd }) {
+    const runtime = hasSecurityOption({ facts, dockerd }, 'rootless');
     const observed = { runtime, configured: settings.peek('rootless')?.value ?? null };
     return runtime
       ? pass('the daemon reports rootless mode (SecurityOptions name=rootless)', observed, 'rootless')
@@ -42,10 +41,9 @@ export const usernsRemap = defineControl({
   remediation:
     'Set "userns-remap": "default" (or a dedicated user) in daemon.json and restart dockerd, so root in a container is not root on the host. Rootless mode also satisfies this.',
   requires: ['docker_api'],
-  evaluate({ facts, settings }) {
-    const api = apiOf(facts);
-    const userns = hasSecurityOption(api, 'userns');
-    const isRootless = hasSecurityOption(api, 'rootless');
+  evaluate({ facts, settings, dockerd }) {
+    const userns = hasSecurityOption({ facts, dockerd }, 'userns');
+    const isRootless = hasSecurityOption({ facts, dockerd }, 'rootless');
     const configured = settings.peek('userns-remap');
     const observed = { runtime: { userns, rootless: isRootless }, configured: configured?.value ?? null };
     if (userns)
@@ -74,13 +72,13 @@ function lsmControl(opts: {
     severity: 'medium',
     remediation: opts.remediation,
     requires: ['docker_api', 'host'],
-    evaluate({ facts, settings }) {
+    evaluate({ facts, settings, dockerd }) {
       const host = hostOf(facts);
       const configured = opts.configuredKey ? (settings.peek(opts.configuredKey)?.value ?? null) : null;
       if (!opts.supported(host)) {
         return notApplicable(`the host kernel has no ${opts.label}`, { runtime: false, configured });
       }
-      const active = hasSecurityOption(apiOf(facts), opts.id);
+      const active = hasSecurityOption({ facts, dockerd }, opts.id);
       const observed = { runtime: active, configured };
       return active
         ? pass(`${opts.label} is in effect (SecurityOptions name=${opts.id})`, observed, `name=${opts.id}`)
@@ -123,8 +121,8 @@ export const seccomp = defineControl({
   remediation:
     'Remove "seccomp-profile": "unconfined" from daemon.json (or point it at a reviewed profile) and restart dockerd, so containers run with a seccomp filter.',
   requires: ['docker_api'],
-  evaluate({ facts, settings }) {
-    const entry = securityOptions(apiOf(facts)).find((o) => o.name === 'seccomp');
+  evaluate({ facts, settings, dockerd }) {
+    const entry = securityOptionsOf({ facts, dockerd }).find((o) => o.name === 'seccomp');
     const configured = settings.peek('seccomp-profile')?.value ?? null;
     if (!entry) {
       return fail('the daemon reports no seccomp support (kernel or build without seccomp)', {
@@ -155,11 +153,11 @@ export const noNewPrivileges = defineControl({
     'Set "no-new-privileges": true in daemon.json (or --no-new-privileges) and restart dockerd, so setuid binaries cannot raise privileges inside containers.',
   // dockerd reports the default in SecurityOptions from 24.0 only; older daemons are judged by their configuration.
   requires: [],
-  evaluate({ facts, settings }) {
+  evaluate({ facts, settings, dockerd }) {
     const api = apiIfUp(facts);
     const configured = settings.peek('no-new-privileges');
     if (api && engineAtLeast(api, [24, 0, 0])) {
-      const runtime = hasSecurityOption(api, 'no-new-privileges');
+      const runtime = hasSecurityOption({ facts, dockerd }, 'no-new-privileges');
       const observed = { runtime, configured: configured?.value ?? null };
       return runtime
         ? pass('no-new-privileges is the daemon default (SecurityOptions)', observed, 'true')
