@@ -1,12 +1,15 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
 // A small young generation keeps RSS near 90 MiB under steady scraping instead of ~115 MiB; scrapes stay sub-millisecond.
 // Entry point: `dockersec-exporter [serve]` runs the exporter, `dockersec-exporter check` evaluates once.
-import { runCheck } from './cli/check.js';
+import { EXIT_COULD_NOT_JUDGE, runCheck } from './cli/check.js';
 import { parseArgs, UsageError } from './cli/flags.js';
 import { startExporter } from './cli/serve.js';
 import { createLogger } from './log.js';
 import { loadBuildInfo } from './outputs/buildInfo.js';
 import { EndpointError } from './sources/dockerApi/endpoint.js';
+
+/** How long SIGTERM/SIGINT waits for a clean close (a stuck evaluation is left behind after 2 s). */
+const SHUTDOWN_GRACE_MS = 5_000;
 
 async function main(argv: string[]): Promise<number> {
   const build = loadBuildInfo();
@@ -37,6 +40,14 @@ async function main(argv: string[]): Promise<number> {
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         logger.info('shutting down', { signal });
+        // Shutting down never waits for good: a second signal, or SHUTDOWN_GRACE_MS, ends the process anyway.
+        const force = (why: string) => {
+          logger.warn('shutdown did not finish; exiting now', { reason: why });
+          process.exit(0);
+        };
+        process.once('SIGTERM', () => force('second SIGTERM'));
+        process.once('SIGINT', () => force('second SIGINT'));
+        setTimeout(() => force(`still closing after ${SHUTDOWN_GRACE_MS} ms`), SHUTDOWN_GRACE_MS).unref();
         resolve();
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
@@ -54,8 +65,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+let finished = false;
+// Nothing left to wait for, yet main() never returned (a promise nothing will ever settle): never exit 0 silently.
+process.on('beforeExit', () => {
+  if (finished) return;
+  process.stderr.write(
+    'dockersec-exporter: could not judge: the run stopped before it finished (nothing left to wait for); no report\n',
+  );
+  process.exit(EXIT_COULD_NOT_JUDGE);
+});
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    finished = true;
+    process.exit(code);
+  },
   (e: Error) => {
     process.stderr.write(`dockersec-exporter: internal error: ${e.stack ?? e}\n`);
     process.exit(2);

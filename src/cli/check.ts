@@ -1,8 +1,11 @@
-// `check`: one evaluation, a report, and an exit code for CI.
+// `check`: one evaluation, a report, and an exit code for CI. It never exits 0 without a complete report: an
+// evaluation that cannot finish within its deadline is exit 2 with the reason on stderr.
 import { writeFile } from 'node:fs/promises';
 import { CATALOG } from '../controls/catalog.js';
 import { SEVERITIES } from '../controls/types.js';
+import type { FactCollector } from '../evaluation/collector.js';
 import { evaluate } from '../evaluation/evaluate.js';
+import { evaluationDeadlineMs, within } from '../evaluation/monitor.js';
 import type { Evaluation } from '../evaluation/types.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
 import { jsonReport } from '../outputs/report/jsonReport.js';
@@ -10,6 +13,9 @@ import { sarifReport } from '../outputs/report/sarifReport.js';
 import { textReport } from '../outputs/report/textReport.js';
 import type { CheckOptions } from './flags.js';
 import { wire } from './wiring.js';
+
+/** Usage error, internal error, or no verdict: the evaluation could not finish, and no report was written. */
+export const EXIT_COULD_NOT_JUDGE = 2;
 
 /** 1 when a control at or above the threshold fails, else 0. */
 export function exitCodeFor(evaluation: Evaluation, failOn: CheckOptions['failOn']): 0 | 1 {
@@ -20,9 +26,29 @@ export function exitCodeFor(evaluation: Evaluation, failOn: CheckOptions['failOn
     : 0;
 }
 
-export async function runCheck(opts: CheckOptions, build: BuildInfo): Promise<number> {
-  const { collector } = wire(opts);
-  const evaluation = evaluate(await collector.collect('all'), CATALOG);
+export interface CheckDeps {
+  readonly collector: Pick<FactCollector, 'collect'>;
+  /** How long the evaluation may take (evaluationDeadlineMs of --docker.timeout). */
+  readonly deadlineMs: number;
+}
+
+export async function runCheck(
+  opts: CheckOptions,
+  build: BuildInfo,
+  deps: CheckDeps = {
+    collector: wire(opts).collector,
+    deadlineMs: evaluationDeadlineMs(opts.dockerTimeoutMs),
+  },
+): Promise<number> {
+  const collecting = deps.collector.collect('all');
+  if (!(await within(collecting, deps.deadlineMs))) {
+    process.stderr.write(
+      `dockersec-exporter: check could not judge: the evaluation did not finish within ${deps.deadlineMs} ms ` +
+        `(--docker.timeout ${opts.dockerTimeoutMs} ms per request); no report\n`,
+    );
+    return EXIT_COULD_NOT_JUDGE;
+  }
+  const evaluation = evaluate(await collecting, CATALOG);
   const colour = opts.color ?? (!opts.output && process.stdout.isTTY === true && !process.env.NO_COLOR);
   const body =
     opts.format === 'json'

@@ -57,7 +57,7 @@ const FLAGS: readonly FlagDef[] = [
   {
     name: 'docker.timeout',
     kind: 'duration',
-    help: 'Timeout of one Docker API request.',
+    help: 'Deadline of one Docker API request, its whole answer included.',
     default: '10s',
     commands: BOTH,
   },
@@ -115,6 +115,13 @@ const FLAGS: readonly FlagDef[] = [
     name: 'web.config.file',
     kind: 'string',
     help: 'exporter-toolkit web configuration file (TLS, basic auth, headers).',
+    commands: ['serve'],
+  },
+  {
+    name: 'web.max-connections',
+    kind: 'string',
+    help: 'Most open HTTP connections; more are closed at once (one client address may hold a quarter of them).',
+    default: '256',
     commands: ['serve'],
   },
   {
@@ -221,6 +228,7 @@ export interface ServeOptions extends CommonOptions {
   readonly listenAddress: string;
   readonly telemetryPath: string;
   readonly webConfigFile: string | undefined;
+  readonly webMaxConnections: number;
   readonly processMetrics: boolean;
   readonly resyncIntervalMs: number;
   readonly statPollIntervalMs: number;
@@ -307,6 +315,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   }
   const get = (n: string): string | undefined => values.get(n) ?? FLAGS.find((f) => f.name === n)?.default;
   const bool = (n: string): boolean | undefined => (values.has(n) ? values.get(n) === 'true' : undefined);
+  const dockerTimeoutMs = parseDuration(get('docker.timeout')!);
+  if (dockerTimeoutMs <= 0)
+    throw new UsageError('--docker.timeout must be more than 0 (every request has a deadline)');
   const common: CommonOptions = {
     dockerHost: values.get('docker.host') || env.DOCKER_HOST || 'unix:///var/run/docker.sock',
     configFile: values.get('docker.config-file'),
@@ -317,7 +328,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       cert: values.get('docker.tls-cert'),
       key: values.get('docker.tls-key'),
     },
-    dockerTimeoutMs: parseDuration(get('docker.timeout')!),
+    dockerTimeoutMs,
     hostRoot: get('host.root')!,
     logLevel: get('log.level') as LogLevel,
     logFormat: get('log.format') as LogFormat,
@@ -343,12 +354,15 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   }
   const telemetryPath = get('web.telemetry-path')!;
   if (!telemetryPath.startsWith('/')) throw new UsageError('--web.telemetry-path must start with /');
+  const webMaxConnections = parseCount('web.max-connections', get('web.max-connections')!);
+  if (webMaxConnections < 1) throw new UsageError('--web.max-connections must be at least 1');
   return {
     ...common,
     command,
     listenAddress: get('web.listen-address')!,
     telemetryPath,
     webConfigFile: values.get('web.config.file'),
+    webMaxConnections,
     processMetrics: !(bool('web.disable-exporter-metrics') ?? false),
     resyncIntervalMs: parseDuration(get('docker.resync-interval')!),
     statPollIntervalMs: parseDuration(get('files.poll-interval')!),

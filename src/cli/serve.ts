@@ -1,6 +1,6 @@
 // `serve` (the default): keep evaluating and serve the results over HTTP.
 import { CATALOG } from '../controls/catalog.js';
-import { Monitor } from '../evaluation/monitor.js';
+import { evaluationDeadlineMs, Monitor } from '../evaluation/monitor.js';
 import type { Evaluation } from '../evaluation/types.js';
 import type { Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
@@ -8,7 +8,13 @@ import { createApp } from '../outputs/http/app.js';
 import { ContainerSeriesBudget } from '../outputs/metrics/containerMetrics.js';
 import { renderEvaluation } from '../outputs/metrics/evaluationMetrics.js';
 import { exporterRegistry, WebConfigReloads } from '../outputs/metrics/exporterMetrics.js';
-import { listen } from '../web/index.js';
+import { registerWebMetrics, WebTraffic } from '../outputs/metrics/webMetrics.js';
+import {
+  AUTH_THROTTLE_REASONS,
+  CONNECTION_REJECT_REASONS,
+  listen,
+  TLS_FAILURE_REASONS,
+} from '../web/index.js';
 import type { ServeOptions } from './flags.js';
 import { wire } from './wiring.js';
 
@@ -32,6 +38,7 @@ export async function startExporter(
     logger,
     resyncIntervalMs: opts.resyncIntervalMs,
     statPollIntervalMs: opts.statPollIntervalMs,
+    evaluationTimeoutMs: evaluationDeadlineMs(opts.dockerTimeoutMs),
   });
   // Container events update the inventory, which then asks for an evaluation that reads no other source.
   monitor.on('dockerEvent', (e) => containers.handleEvent(e));
@@ -62,24 +69,34 @@ export async function startExporter(
     );
   });
   const webConfig = opts.webConfigFile ? new WebConfigReloads() : undefined;
+  const registry = exporterRegistry({
+    monitor,
+    requests,
+    processMetrics: opts.processMetrics,
+    webConfig,
+    probes,
+  });
+  const web = new WebTraffic();
+  web.connectionsRejected.expect(CONNECTION_REJECT_REASONS);
+  if (opts.webConfigFile) web.authThrottled.expect(AUTH_THROTTLE_REASONS);
+  registerWebMetrics(registry, web);
   const app = createApp({
     telemetryPath: opts.telemetryPath,
     build,
     current: () => current,
-    exporterRegistry: exporterRegistry({
-      monitor,
-      requests,
-      processMetrics: opts.processMetrics,
-      webConfig,
-      probes,
-    }),
+    exporterRegistry: registry,
   });
   const server = await listen(app, {
     listenAddress: opts.listenAddress,
     webConfigFile: opts.webConfigFile,
     logger,
     onReload: (ok) => webConfig?.record(ok),
+    maxConnections: opts.webMaxConnections,
+    onTlsHandshakeFailure: (reason) => web.tlsHandshakeFailures.inc(reason),
+    onConnectionRejected: (reason) => web.connectionsRejected.inc(reason),
+    onAuthThrottled: (reason) => web.authThrottled.inc(reason),
   });
+  if (server.tls) web.tlsHandshakeFailures.expect(TLS_FAILURE_REASONS);
   logger.info('listening', {
     address: `${server.address.host}:${server.address.port}`,
     docker_host: opts.dockerHost,
@@ -99,6 +116,7 @@ export async function startExporter(
     async close() {
       containers.close();
       await monitor.stop();
+      api.close();
       await server.close();
     },
   };

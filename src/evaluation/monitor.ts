@@ -1,5 +1,6 @@
-// Keeps the evaluation current: daemon.json watch, Docker events (with reconnect), a cheap stat poll for
-// permission changes, and a periodic full resync as a safety net. Scrapes only ever read `latest`.
+// Keeps the evaluation current: daemon.json watch, Docker events (with reconnect and back-off), a cheap stat poll
+// for permission changes, and a periodic full resync as a safety net. Scrapes only ever read `latest`. A watchdog
+// abandons an evaluation that outlives its deadline, so one stuck read never stops the ones after it.
 import { EventEmitter } from 'node:events';
 import type { ControlDefinition } from '../controls/types.js';
 import type { Logger } from '../log.js';
@@ -32,6 +33,50 @@ export interface MonitorOptions {
   readonly statPollIntervalMs: number;
   /** Coalesces bursts (an editor's write + rename) into one evaluation. */
   readonly debounceMs?: number;
+  /** An evaluation still running after this long is abandoned (evaluationDeadlineMs of --docker.timeout). */
+  readonly evaluationTimeoutMs?: number;
+  /** Reconnect back-off of the events stream. */
+  readonly eventsBackoff?: Partial<Backoff>;
+}
+
+export interface Backoff {
+  /** First delay after the stream ended. */
+  readonly initialMs: number;
+  /** Longest delay; each failed attempt doubles the last one up to this. */
+  readonly maxMs: number;
+  /** A stream that stayed up this long resets the delay to initialMs; a shorter one counts as a failed attempt. */
+  readonly resetAfterMs: number;
+}
+
+export const EVENTS_BACKOFF: Backoff = { initialMs: 250, maxMs: 30_000, resetAfterMs: 30_000 };
+
+/**
+ * How long one evaluation may take, from the per-request deadline. Each request ends by its deadline, so a hung
+ * daemon costs a few of them one after the other (list, inspect, top; a second list when the events stream came back
+ * meanwhile); the file reads and probes beside them have their own limits. Past this, something else is stuck.
+ */
+export function evaluationDeadlineMs(dockerTimeoutMs: number): number {
+  return Math.max(8 * dockerTimeoutMs, 30_000);
+}
+
+/** Equal jitter: between half the delay and the delay, so reconnecting exporters spread out but never rush. */
+export const jittered = (ms: number, random: () => number = Math.random): number =>
+  Math.round(ms / 2 + (random() * ms) / 2);
+
+/** Thrown by start() when stop() came first. */
+export class MonitorStopped extends Error {}
+
+/** Stops waiting on `work` after `ms`; true when it finished in time (a rejection counts as finished). */
+export function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = work.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([done, deadline]).finally(() => clearTimeout(timer));
 }
 
 const REFRESH: Record<Trigger, Refresh> = {
@@ -63,12 +108,16 @@ export interface MonitorEvents {
 export class Monitor extends EventEmitter<MonitorEvents> {
   latest: Evaluation | null = null;
   readonly triggerCounts = new Map<Trigger, number>();
+  /** Evaluations the watchdog gave up on (dockersec_evaluations_abandoned_total). */
+  abandonedEvaluations = 0;
   private pending: { refresh: Refresh; trigger: Trigger } | null = null;
   private running: Promise<void> | null = null;
   private debounceTimer: NodeJS.Timeout | null = null;
   private timers: NodeJS.Timeout[] = [];
   private watcher: ConfigWatcher | null = null;
   private stopEvents: (() => void) | null = null;
+  /** Ends the back-off wait of the events loop (stop). */
+  private wakeEvents: (() => void) | null = null;
   private stopped = false;
   private polling = false;
   private eventsConnected = false;
@@ -84,12 +133,17 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     void this.followEvents(connected);
   }
 
-  /** The first evaluation is complete when this resolves. */
+  /** The first evaluation is complete when this resolves (an abandoned one is tried again). */
   async start(): Promise<Evaluation> {
     // Subscribe before the first evaluation so no event falls between it and the stream; waits at most 2 s.
     await Promise.race([this.firstConnect, new Promise((r) => setTimeout(r, 2_000).unref())]);
-    await this.runNow('startup');
-    const first = this.latest!;
+    while (!this.latest) {
+      if (this.stopped) throw new MonitorStopped('stopped before the first evaluation');
+      this.running = this.guarded(REFRESH.startup, 'startup');
+      await this.running;
+      this.running = null;
+    }
+    const first = this.latest;
     this.watcher = new ConfigWatcher(
       first.daemonConfigPath ?? '/etc/docker/daemon.json',
       (why) => {
@@ -105,13 +159,15 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     return first;
   }
 
-  async stop(): Promise<void> {
+  /** Resolves within about `graceMs`: an evaluation still running then is left behind, never awaited for good. */
+  async stop(graceMs = 2_000): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
     this.stopEvents?.();
-    await this.watcher?.close();
-    await this.running;
+    this.wakeEvents?.();
+    const closing = Promise.all([this.watcher?.close(), this.running]);
+    if (await within(closing, graceMs)) await closing;
   }
 
   get dockerEventsConnected(): boolean {
@@ -144,19 +200,41 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     while (this.pending && !this.stopped) {
       const { refresh, trigger } = this.pending;
       this.pending = null;
-      this.running = this.evaluateOnce(refresh, trigger);
+      this.running = this.guarded(refresh, trigger);
       await this.running;
       this.running = null;
     }
   }
 
-  private async runNow(trigger: Trigger): Promise<void> {
-    await this.evaluateOnce(REFRESH[trigger], trigger);
+  /**
+   * One evaluation under the watchdog: past its deadline it is abandoned (its result, if it ever comes, is
+   * dropped) and the next trigger runs; a collect that never returns cannot stop the monitor.
+   */
+  private async guarded(refresh: Refresh, trigger: Trigger): Promise<void> {
+    const attempt = { abandoned: false };
+    const timeoutMs = this.opts.evaluationTimeoutMs ?? evaluationDeadlineMs(10_000);
+    if (await within(this.evaluateOnce(refresh, trigger, attempt), timeoutMs)) return;
+    attempt.abandoned = true;
+    this.abandonedEvaluations++;
+    this.opts.logger.warn('evaluation abandoned', {
+      trigger,
+      refresh,
+      err: `not finished after ${timeoutMs} ms; the next trigger evaluates again`,
+    });
+    // Until the next trigger the last evaluation stands, and its timestamp shows its age.
   }
 
-  private async evaluateOnce(refresh: Refresh, trigger: Trigger): Promise<void> {
+  private async evaluateOnce(
+    refresh: Refresh,
+    trigger: Trigger,
+    attempt: { abandoned: boolean },
+  ): Promise<void> {
     try {
       const facts = await this.opts.collector.collect(refresh);
+      if (attempt.abandoned) {
+        this.opts.logger.debug('abandoned evaluation finished late; its result is dropped', { trigger });
+        return;
+      }
       const evaluation = evaluate(facts, this.opts.catalog);
       this.latest = evaluation;
       this.triggerCounts.set(trigger, (this.triggerCounts.get(trigger) ?? 0) + 1);
@@ -187,9 +265,11 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   }
 
   private async followEvents(firstAttemptDone: () => void): Promise<void> {
-    let backoff = 250;
+    const policy = { ...EVENTS_BACKOFF, ...this.opts.eventsBackoff };
+    let backoff = policy.initialMs;
     let first = true;
     while (!this.stopped) {
+      let connectedAt: number | null = null;
       const ended = new Promise<Error | null>((resolve) => {
         this.opts.api
           .followEvents((e) => {
@@ -204,10 +284,15 @@ export class Monitor extends EventEmitter<MonitorEvents> {
           }, resolve)
           .then(
             (stop) => {
+              if (this.stopped) {
+                stop();
+                resolve(null);
+                return;
+              }
               this.stopEvents = stop;
+              connectedAt = Date.now();
               this.eventsConnected = true;
               this.emit('dockerEventsConnection', true);
-              backoff = 250;
               // Events missed while disconnected are gone: resync what the API says now (the startup
               // evaluation does that for the first connection).
               if (!first) this.trigger('reconnect');
@@ -225,11 +310,26 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       this.stopEvents = null;
       if (wasConnected) this.emit('dockerEventsConnection', false);
       if (this.stopped) break;
-      this.opts.logger.debug('docker events stream ended', { err: err?.message ?? 'closed' });
+      // Only a stream that stayed up a while proves the daemon is fine; one that drops at once (or never comes
+      // up) backs off further, so a flapping stream cannot hammer the daemon with reconnects and resyncs.
+      if (connectedAt !== null && Date.now() - connectedAt >= policy.resetAfterMs) backoff = policy.initialMs;
+      const delay = jittered(backoff);
+      this.opts.logger.debug('docker events stream ended', {
+        err: err?.message ?? 'closed',
+        retry_in_ms: delay,
+      });
       // The daemon may be gone: re-evaluate now so dockersec_up and API controls show it.
-      this.trigger('reconnect');
-      await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, 2000);
+      if (wasConnected) this.trigger('reconnect');
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, delay);
+        t.unref();
+        this.wakeEvents = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      this.wakeEvents = null;
+      backoff = Math.min(backoff * 2, policy.maxMs);
     }
   }
 }

@@ -1,17 +1,27 @@
 // Serves an Express app the way exporter-toolkit's web.ListenAndServe serves a Go handler: plain HTTP
 // without a web config; otherwise TLS, client certificates, security headers, basic auth and rate
 // limiting from the `--web.config.file`, hot-reloaded when the file or its certificates change.
+// Whatever the config, no client can hold the server: connections are capped (overall and per client),
+// slow or idle ones are closed, and a flood of wrong passwords cannot starve a known-good scrape.
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { type FSWatcher, watch } from 'chokidar';
 import type { Express } from 'express';
 import { createLogger, type Logger } from '../log.js';
-import { BasicAuthVerifier, parseBasicAuth } from './basicAuth.js';
+import {
+  type AuthLimits,
+  type AuthThrottleReason,
+  BasicAuthVerifier,
+  clientKey,
+  parseBasicAuth,
+} from './basicAuth.js';
 import { clientCertProblem } from './clientCert.js';
 import { parseListenAddress } from './listenAddress.js';
 import { TokenBucket } from './rateLimit.js';
+import { ThrottledLog } from './throttledLog.js';
+import { type TlsFailureReason, tlsFailureReason } from './tlsFailures.js';
 import { loadTlsSettings, type TlsServerSettings } from './tlsSettings.js';
 import { loadWebConfig, type WebConfig, WebConfigError, webConfigWatchPaths } from './webConfig.js';
 
@@ -22,11 +32,47 @@ export interface ListenOptions {
   logger?: Logger;
   /** Called after every reload attempt, e.g. to set a `..._web_config_last_reload_successful` gauge. */
   onReload?: (success: boolean) => void;
+  /** Called for every failed TLS handshake, and every client refused by the client certificate policy. */
+  onTlsHandshakeFailure?: (reason: TlsFailureReason) => void;
+  /** Called for every connection closed at once because of maxConnections or maxConnectionsPerClient. */
+  onConnectionRejected?: (reason: ConnectionRejectReason) => void;
+  /** Called for every basic-auth check refused (429) without a bcrypt run. */
+  onAuthThrottled?: (reason: AuthThrottleReason) => void;
+  /** Open connections at most; more are closed at once. Default 256. */
+  maxConnections?: number;
+  /** Open connections from one client address (IPv6: one /64) at most. Default a quarter of maxConnections. */
+  maxConnectionsPerClient?: number;
+  /** Time to finish the TLS handshake, and then to send the request headers. Default 10 s. */
+  headersTimeoutMs?: number;
+  /** Time to send a whole request. Default 30 s (at least headersTimeoutMs). */
+  requestTimeoutMs?: number;
+  /** A connection with no traffic this long (between requests, or stalled mid-request) is closed. Default 60 s. */
+  idleTimeoutMs?: number;
+  /** Log lines caused by unauthenticated clients (TLS failures, refusals) at most once per this. Default 10 s; 0: all. */
+  logIntervalMs?: number;
+  /** Per-client basic-auth limits (tests lower them). */
+  authLimits?: Partial<AuthLimits>;
 }
+
+export type ConnectionRejectReason = 'max_connections' | 'max_connections_per_client';
+export const CONNECTION_REJECT_REASONS: readonly ConnectionRejectReason[] = [
+  'max_connections',
+  'max_connections_per_client',
+];
+
+export const LISTEN_DEFAULTS = {
+  maxConnections: 256,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 60_000,
+  logIntervalMs: 10_000,
+} as const;
 
 export interface Listening {
   server: Server;
   address: { host: string; port: number };
+  /** Whether it serves HTTPS (fixed until a restart). */
+  tls: boolean;
   /** Reloads the web config now (as a file change would); resolves to whether it was applied. */
   reload(): Promise<boolean>;
   close(): Promise<void>;
@@ -36,6 +82,7 @@ const RELOAD_DEBOUNCE_MS = 100;
 const CLOSE_GRACE_MS = 2000;
 
 function plainError(res: http.ServerResponse, status: number): void {
+  if (res.headersSent || res.destroyed) return;
   res.statusCode = status;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -81,7 +128,15 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
     active = await loadActive(configPath);
     for (const w of active.web.warnings) logger.warn(w, { file: configPath });
   }
-  const verifier = new BasicAuthVerifier();
+  const verifier = new BasicAuthVerifier(opts.authLimits);
+  const logEvery = opts.logIntervalMs ?? LISTEN_DEFAULTS.logIntervalMs;
+  const tlsLog = new ThrottledLog(logger, 'warn', 'TLS handshake failed', logEvery);
+  const rejectedLog = new ThrottledLog(logger, 'warn', 'Connection refused: too many open', logEvery);
+  const throttledLog = new ThrottledLog(logger, 'warn', 'Basic auth throttled', logEvery);
+  const tlsFailed = (reason: TlsFailureReason, fields: Record<string, unknown>): void => {
+    opts.onTlsHandshakeFailure?.(reason);
+    tlsLog.note(reason, fields);
+  };
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const current = active;
@@ -110,8 +165,19 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
       deny();
       return;
     }
-    verifier.verify(users, creds.user, creds.password).then(
-      (ok) => (ok ? app(req, res) : deny()),
+    const client = clientKey(req.socket.remoteAddress);
+    const waiting = () => !res.destroyed && !req.socket.destroyed;
+    verifier.verify(users, creds.user, creds.password, client, waiting).then(
+      (outcome) => {
+        if (outcome === 'ok') app(req, res);
+        else if (outcome === 'denied') deny();
+        else {
+          opts.onAuthThrottled?.(outcome);
+          throttledLog.note(outcome, { client });
+          res.setHeader('Retry-After', '1');
+          plainError(res, 429);
+        }
+      },
       (err: unknown) => {
         logger.error('basic auth check failed', { err: String(err) });
         plainError(res, 500);
@@ -119,11 +185,31 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
     );
   };
 
+  const headersTimeout = opts.headersTimeoutMs ?? LISTEN_DEFAULTS.headersTimeoutMs;
+  const idleTimeout = opts.idleTimeoutMs ?? LISTEN_DEFAULTS.idleTimeoutMs;
+  const httpOptions: http.ServerOptions = {
+    headersTimeout,
+    requestTimeout: Math.max(headersTimeout, opts.requestTimeoutMs ?? LISTEN_DEFAULTS.requestTimeoutMs),
+    keepAliveTimeout: idleTimeout,
+    // How often Node looks for requests past headersTimeout/requestTimeout (its default is 30 s).
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+  };
+  const maxConnections = opts.maxConnections ?? LISTEN_DEFAULTS.maxConnections;
+  const perClient = opts.maxConnectionsPerClient ?? Math.max(1, Math.ceil(maxConnections / 4));
+  const perClientOpen = new Map<string, number>();
+  /** Raw sockets closed for the per-client cap: their TLS handshake then fails, which is not news. */
+  const refused = new WeakSet<object>();
   let server: http.Server | https.Server;
   if (active?.tls) {
     const tls = active.tls;
     server = https.createServer(
-      { ...tls.secureContext, requestCert: tls.requestCert, rejectUnauthorized: tls.rejectUnauthorized },
+      {
+        ...tls.secureContext,
+        requestCert: tls.requestCert,
+        rejectUnauthorized: tls.rejectUnauthorized,
+        handshakeTimeout: headersTimeout,
+        ...httpOptions,
+      },
       handler,
     );
     // Runs after https.Server's own listener in the same tick, before any request bytes are parsed.
@@ -132,20 +218,53 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
       if (!current) return;
       const problem = clientCertProblem(socket, current);
       if (problem) {
-        logger.warn('TLS client rejected', { reason: problem, remote: socket.remoteAddress });
+        tlsFailed('client_certificate', {
+          err: problem,
+          remote: socket.remoteAddress,
+          after_handshake: true,
+        });
         socket.destroy();
       }
     });
-    server.on('tlsClientError', (err, socket) => {
+    server.on('tlsClientError', (err: Error & { code?: string }, socket) => {
+      // A connection refused by the per-client cap (below) ends its handshake too; it is counted there.
+      if (refused.has((socket as TLSSocket & { _parent?: object })._parent ?? socket)) return;
       // Node destroys sockets whose client certificate fails verification; the reason is only here.
-      const reason = socket.authorizationError
+      const detail = socket.authorizationError
         ? `client certificate rejected: ${socket.authorizationError}`
-        : undefined;
-      logger.warn('TLS handshake failed', { err: reason ?? err.message, remote: socket.remoteAddress });
+        : err.message.trim();
+      tlsFailed(tlsFailureReason(err, socket), { err: detail, remote: socket.remoteAddress });
     });
   } else {
-    server = http.createServer(handler);
+    server = http.createServer(httpOptions, handler);
   }
+  // Stalled mid-request or mid-response this long: destroyed (keepAliveTimeout covers the time between requests).
+  server.setTimeout(idleTimeout);
+
+  // Beyond maxConnections, Node closes new connections before any byte is read ('drop').
+  server.maxConnections = maxConnections;
+  const rejectConnection = (reason: ConnectionRejectReason, remote: string | undefined): void => {
+    opts.onConnectionRejected?.(reason);
+    rejectedLog.note(reason, { remote, max_connections: maxConnections, max_per_client: perClient });
+  };
+  server.on('drop', (data) => rejectConnection('max_connections', data?.remoteAddress));
+  // Before TLS or HTTP sees the socket: a client over its share is closed before its first byte is read.
+  server.prependListener('connection', (socket: Socket) => {
+    const key = clientKey(socket.remoteAddress);
+    const open = perClientOpen.get(key) ?? 0;
+    if (open >= perClient) {
+      refused.add(socket);
+      socket.destroy();
+      rejectConnection('max_connections_per_client', socket.remoteAddress);
+      return;
+    }
+    perClientOpen.set(key, open + 1);
+    socket.once('close', () => {
+      const left = (perClientOpen.get(key) ?? 1) - 1;
+      if (left > 0) perClientOpen.set(key, left);
+      else perClientOpen.delete(key);
+    });
+  });
 
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
@@ -181,6 +300,12 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
       const next = await loadActive(configPath, active);
       if (Boolean(next.tls) !== Boolean(active?.tls)) {
         throw new WebConfigError('enabling or disabling TLS requires a restart');
+      }
+      // An emptied or truncated file must not open the exporter to everyone: that also needs a restart.
+      if ((active?.web.basicAuthUsers.size ?? 0) > 0 && next.web.basicAuthUsers.size === 0) {
+        throw new WebConfigError(
+          'removing every basic_auth_users entry (turning authentication off) requires a restart',
+        );
       }
       if (next.tls) {
         const s = server as https.Server;
@@ -241,6 +366,7 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
     if (closed) return;
     closed = true;
     clearTimeout(timer);
+    for (const log of [tlsLog, rejectedLog, throttledLog]) log.close();
     await watcher?.close();
     // Only waits for a reload in flight to settle; how it ended was already handed to whoever started it.
     await reloading.catch(() => undefined);
@@ -253,7 +379,9 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
       });
       server.closeIdleConnections();
     });
+    // After the server: a request still waiting for its bcrypt check gets its answer.
+    await verifier.close();
   };
 
-  return { server, address, reload, close };
+  return { server, address, tls: Boolean(active?.tls), reload, close };
 }

@@ -143,6 +143,8 @@ async function start(opts: Partial<ListenOptions> = {}) {
     listenAddress: '127.0.0.1:0',
     logger,
     onReload: (ok) => reloads.push(ok),
+    // Every refusal logged, so that each one's reason can be checked (webHardening.test.ts tests the limit).
+    logIntervalMs: 0,
     ...opts,
   });
   return { l, logs, reloads };
@@ -528,9 +530,20 @@ describe('hot reload', () => {
       assert.ok(logs.some((x) => /requires a restart/.test(String(x.fields?.err))));
       assert.equal((await get(l)).status, 401);
 
+      // Nor can basic auth be switched off (webHardening.test.ts: an emptied file).
+      const m = reloads.length;
       await writeFile(file, 'http_server_config:\n  headers:\n    X-Frame-Options: sameorigin\n');
+      await waitFor('the auth removal to be refused', () => reloads.length > m && reloads.at(-1) === false);
+      assert.ok(logs.some((x) => /basic_auth_users.*requires a restart/.test(String(x.fields?.err))));
+      assert.equal((await get(l)).status, 401);
+
+      await writeFile(
+        file,
+        `http_server_config:\n  headers:\n    X-Frame-Options: sameorigin\nbasic_auth_users:\n  me: ${meHash}\n`,
+      );
       await waitFor('a good reload', () => reloads.at(-1) === true);
-      const r = await get(l);
+      assert.equal((await get(l)).status, 401);
+      const r = await get(l, { auth: 'me:s3cret' });
       assert.equal(r.status, 200);
       assert.equal(r.headers['x-frame-options'], 'sameorigin');
       assert.equal(await l.reload(), true);

@@ -57,6 +57,18 @@ describe('flags', () => {
     assert.throws(() => parseArgs(['--docker.resync-interval', '5 minutes'], {}), /invalid duration/);
     assert.throws(() => parseArgs(['extra'], {}), /unexpected argument/);
   });
+  test('--web.max-connections: 256 by default, a whole number of at least 1', () => {
+    const o = parseArgs([], {});
+    assert.equal(o.command === 'serve' && o.webMaxConnections, 256);
+    const p = parseArgs(['--web.max-connections=32'], {});
+    assert.equal(p.command === 'serve' && p.webMaxConnections, 32);
+    assert.throws(() => parseArgs(['--web.max-connections=0'], {}), /at least 1/);
+    assert.throws(() => parseArgs(['--web.max-connections=many'], {}), /whole number/);
+    assert.throws(
+      () => parseArgs(['check', '--web.max-connections=1'], {}),
+      /not a flag of the check command/,
+    );
+  });
   test('durations in the Prometheus style', () => {
     assert.equal(parseDuration('500ms'), 500);
     assert.equal(parseDuration('1m30s'), 90_000);

@@ -6,13 +6,16 @@ import { getCiphers } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import {
+  BasicAuthVerifier,
   CIPHER_SUITES,
   checkWebConfig,
+  clientKey,
   FAKE_BCRYPT_HASH,
   loadWebConfig,
   parseGoDuration,
   parseListenAddress,
   parseWebConfig,
+  tlsFailureReason,
   WebConfigError,
 } from '../../src/web/index.js';
 
@@ -334,5 +337,167 @@ describe('tables and helpers', () => {
     for (const bad of ['9612', '::1:9612', '127.0.0.1:', '127.0.0.1:65536', ':http', 'vsock://:9612']) {
       assert.throws(() => parseListenAddress(bad), /listen address/, bad);
     }
+  });
+});
+
+/** A bcrypt stand-in that answers only when the test says so, recording every run. */
+function manualBcrypt() {
+  const runs: { password: string; answer: (ok: boolean) => void }[] = [];
+  const compare = (password: string, _hash: string) =>
+    new Promise<boolean>((answer) => {
+      runs.push({ password, answer });
+    });
+  return { runs, compare };
+}
+
+/** Resolves to the promise's value, or 'still waiting' if it has not settled within a few event-loop turns. */
+async function settledSoon<T>(p: Promise<T>): Promise<T | 'still waiting'> {
+  return Promise.race([p, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 20))]);
+}
+
+describe('BasicAuthVerifier: a flood of wrong passwords cannot starve a known-good scrape', () => {
+  const users = new Map([['me', 'hash-of-s3cret']]);
+
+  test('a verified password is answered from the cache while bcrypt is busy', async () => {
+    const { runs, compare } = manualBcrypt();
+    const v = new BasicAuthVerifier({}, compare);
+    const first = v.verify(users, 'me', 's3cret', 'prometheus');
+    assert.equal(runs.length, 1);
+    runs[0]!.answer(true);
+    assert.equal(await first, 'ok');
+    // 40 clients, each with a wrong password: one bcrypt runs (and never finishes), the rest queue.
+    const flood = Array.from({ length: 40 }, (_, i) => v.verify(users, 'me', `guess${i}`, `10.0.0.${i}`));
+    await settledSoon(Promise.resolve());
+    assert.equal(runs.length, 2);
+    assert.ok(v.queued >= 39, `queued ${v.queued}`);
+    // The known-good scrape does not wait for any of them, from any address.
+    assert.equal(await settledSoon(v.verify(users, 'me', 's3cret', 'prometheus')), 'ok');
+    assert.equal(await settledSoon(v.verify(users, 'me', 's3cret', '10.0.0.1')), 'ok');
+    assert.equal(runs.length, 2);
+    // A wrong password for the cached user is no shortcut, nor is the cache shared with another user.
+    assert.equal(await settledSoon(v.verify(users, 'me', 's3cret ', 'x')), 'still waiting');
+    assert.equal(await settledSoon(v.verify(users, 'other', 's3cret', 'y')), 'still waiting');
+    // A reload that changes the hash forgets the answer.
+    assert.equal(
+      await settledSoon(v.verify(new Map([['me', 'new-hash']]), 'me', 's3cret', 'prometheus')),
+      'still waiting',
+    );
+    assert.equal(flood.length, 40);
+  });
+
+  test('one client: two checks in flight, then 429 at once; out of failures, 429 at once; others unaffected', async () => {
+    const { runs, compare } = manualBcrypt();
+    const v = new BasicAuthVerifier(
+      { perClientFailureBurst: 3, perClientFailureIntervalMs: 60_000 },
+      compare,
+    );
+    const ok = v.verify(users, 'me', 's3cret', 'a');
+    runs[0]!.answer(true);
+    assert.equal(await ok, 'ok');
+
+    const burst = ['w1', 'w2', 'w3', 'w4'].map((p) => v.verify(users, 'me', p, 'a'));
+    assert.equal(await settledSoon(burst[2]!), 'client_pending');
+    assert.equal(await settledSoon(burst[3]!), 'client_pending');
+    await settledSoon(Promise.resolve());
+    assert.equal(runs.length, 2); // the ok one and w1; w2 waits its turn
+    runs[1]!.answer(false);
+    assert.equal(await burst[0], 'denied');
+    await settledSoon(Promise.resolve());
+    runs[2]!.answer(false);
+    assert.equal(await burst[1], 'denied');
+    // The same wrong password again is answered from the failure cache: no bcrypt, no charge.
+    assert.equal(await settledSoon(v.verify(users, 'me', 'w1', 'a')), 'denied');
+    const third = v.verify(users, 'me', 'w5', 'a');
+    await settledSoon(Promise.resolve());
+    runs[3]!.answer(false);
+    assert.equal(await third, 'denied');
+    // Three failures spent the budget: refused without bcrypt.
+    assert.equal(await settledSoon(v.verify(users, 'me', 'w6', 'a')), 'client_failures');
+    assert.equal(runs.length, 4);
+    // Its cached good password still works, and another client still gets a bcrypt run.
+    assert.equal(await settledSoon(v.verify(users, 'me', 's3cret', 'a')), 'ok');
+    const other = v.verify(users, 'me', 'w6', 'b');
+    await settledSoon(Promise.resolve());
+    assert.equal(runs.length, 5);
+    runs[4]!.answer(false);
+    assert.equal(await other, 'denied');
+  });
+
+  test('bcrypt runs take turns between clients; identical checks share a run; abandoned ones are skipped', async () => {
+    const { runs, compare } = manualBcrypt();
+    const v = new BasicAuthVerifier({}, compare);
+    const a1 = v.verify(users, 'me', 'a1', 'A');
+    const a2 = v.verify(users, 'me', 'a2', 'A');
+    const c1 = v.verify(users, 'me', 'c1', 'C');
+    const c2 = v.verify(users, 'me', 'c2', 'C');
+    const b1 = v.verify(users, 'me', 'b1', 'B');
+    const b1again = v.verify(users, 'me', 'b1', 'B'); // same credentials: joins b1's run
+    let gone = false;
+    const d1 = v.verify(users, 'me', 'd1', 'D', () => !gone);
+    gone = true; // the client hung up while queued
+    for (let i = 0; i < 5; i++) {
+      await settledSoon(Promise.resolve());
+      runs[i]!.answer(false);
+    }
+    assert.deepEqual(
+      runs.map((r) => r.password),
+      ['a1', 'c1', 'b1', 'a2', 'c2'],
+    );
+    for (const p of [a1, a2, c1, c2, b1, b1again, d1]) assert.equal(await p, 'denied');
+    assert.equal(runs.length, 5);
+  });
+
+  test('a full queue refuses at once', async () => {
+    const { runs, compare } = manualBcrypt();
+    const v = new BasicAuthVerifier({ maxQueued: 3 }, compare);
+    const pending = ['a', 'b', 'c', 'd'].map((c) => v.verify(users, 'me', c, c));
+    assert.equal(v.queued, 3);
+    assert.equal(await settledSoon(v.verify(users, 'me', 'e', 'e')), 'queue_full');
+    for (let i = 0; i < 4; i++) {
+      await settledSoon(Promise.resolve());
+      runs[i]!.answer(false);
+    }
+    for (const p of pending) assert.equal(await p, 'denied');
+  });
+
+  test('unknown users are checked against the fake hash and always fail', async () => {
+    const hashes: string[] = [];
+    const v = new BasicAuthVerifier({}, async (_p, h) => {
+      hashes.push(h);
+      return true;
+    });
+    assert.equal(await v.verify(users, 'nobody', 'fakepassword', 'a'), 'denied');
+    assert.equal(await v.verify(new Map([['me', FAKE_BCRYPT_HASH]]), 'me', 'fakepassword', 'a'), 'ok');
+    // Once removed, a user whose hash was the fake one is not let in by the cached answer.
+    assert.equal(await v.verify(new Map(), 'me', 'fakepassword', 'a'), 'denied');
+    assert.deepEqual(hashes, [FAKE_BCRYPT_HASH, FAKE_BCRYPT_HASH, FAKE_BCRYPT_HASH]);
+  });
+
+  test('clients are addresses; IPv6 by /64, IPv4-mapped as IPv4', () => {
+    assert.equal(clientKey('10.1.2.3'), '10.1.2.3');
+    assert.equal(clientKey('::ffff:10.1.2.3'), '10.1.2.3');
+    assert.equal(clientKey('2001:db8:0:1:2:3:4:5'), '2001:db8:0:1::/64');
+    assert.equal(clientKey('2001:db8::1:9'), '2001:db8:0:0::/64');
+    assert.equal(clientKey('2001:0db8:0000:0000::2'), '2001:db8:0:0::/64');
+    assert.equal(clientKey('::1'), '0:0:0:0::/64');
+    assert.equal(clientKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
+    assert.equal(clientKey(undefined), 'unknown');
+  });
+});
+
+describe('TLS handshake failure reasons', () => {
+  test("Node's error codes sorted into a bounded set", () => {
+    const reason = (code: string) => tlsFailureReason(Object.assign(new Error(code), { code }));
+    assert.equal(reason('ERR_SSL_HTTP_REQUEST'), 'not_tls');
+    assert.equal(reason('ERR_SSL_WRONG_VERSION_NUMBER'), 'not_tls');
+    assert.equal(reason('ERR_SSL_LENGTH_TOO_SHORT'), 'not_tls');
+    assert.equal(reason('ERR_SSL_UNSUPPORTED_PROTOCOL'), 'protocol_version');
+    assert.equal(reason('ERR_SSL_NO_SHARED_CIPHER'), 'no_shared_cipher');
+    assert.equal(reason('ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE'), 'client_certificate');
+    assert.equal(reason('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'), 'peer_alert');
+    assert.equal(reason('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'), 'peer_alert');
+    assert.equal(reason('ERR_TLS_HANDSHAKE_TIMEOUT'), 'timeout');
+    assert.equal(reason('ECONNRESET'), 'connection_reset');
+    assert.equal(reason('ERR_SSL_SOMETHING_NEW'), 'other');
   });
 });

@@ -6,9 +6,20 @@ import type { BuildInfo } from '../buildInfo.js';
 import { jsonReport } from '../report/jsonReport.js';
 import { sarifReport } from '../report/sarifReport.js';
 import { textReport } from '../report/textReport.js';
-import { landingPage } from './landingPage.js';
+import { LANDING_PAGE_CSP, landingPage } from './landingPage.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * Sent with every response, web config or not. A header the web config's http_server_config.headers sets
+ * (it is set before the app runs) wins; an X-Frame-Options: sameorigin there relaxes frame-ancestors to match.
+ */
+export const DEFAULT_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': LANDING_PAGE_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
 
 export interface AppOptions {
   readonly telemetryPath: string;
@@ -22,6 +33,19 @@ export function createApp(opts: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use((_req, res, next) => {
+    const sameOrigin = String(res.getHeader('X-Frame-Options') ?? '').toLowerCase() === 'sameorigin';
+    for (const [name, value] of Object.entries(DEFAULT_SECURITY_HEADERS)) {
+      if (res.hasHeader(name)) continue;
+      res.setHeader(
+        name,
+        sameOrigin && name === 'Content-Security-Policy'
+          ? value.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+          : value,
+      );
+    }
+    next();
+  });
   app.use((req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.set('Allow', 'GET, HEAD').status(405).type('text/plain').send('Method Not Allowed\n');

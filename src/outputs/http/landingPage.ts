@@ -1,4 +1,5 @@
 // The landing page: name, version, a link to the metrics, and the current verdicts at a glance.
+import { createHash } from 'node:crypto';
 import { SECTIONS, type Status } from '../../controls/types.js';
 import type { Evaluation } from '../../evaluation/types.js';
 import type { BuildInfo } from '../buildInfo.js';
@@ -14,11 +15,36 @@ const BADGE: Record<Status, string> = {
   waived: '#00838f',
 };
 
+// The page's only style sheet. No inline style attributes and no script: the Content-Security-Policy allows
+// exactly this sheet, by its hash.
+const STYLE = `
+body{font-family:system-ui,sans-serif;margin:0;color:#222}
+header{background:#e6522c;color:#fff;padding:12px 24px}header h1{margin:0;font-size:1.4em}
+main{padding:12px 24px}table{border-collapse:collapse;width:100%;font-size:.9em}
+td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+.badge{color:#fff;border-radius:3px;padding:1px 6px;font-size:.85em;white-space:nowrap}
+${Object.entries(BADGE)
+  .map(([status, colour]) => `.badge-${status}{background:${colour}}`)
+  .join('\n')}
+`;
+
+/**
+ * The landing page's Content-Security-Policy: nothing may load or run but its own style sheet, no page may
+ * frame it, and it submits no form.
+ */
+export const LANDING_PAGE_CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 export function landingPage(build: BuildInfo, telemetryPath: string, evaluation: Evaluation | null): string {
   const rows = (evaluation?.results ?? [])
     .map(
       (r) =>
-        `<tr><td><span class="badge" style="background:${BADGE[r.status]}">${escapeHtml(r.status.replace('_', ' '))}</span></td>` +
+        `<tr><td><span class="badge badge-${r.status}">${escapeHtml(r.status.replace('_', ' '))}</span></td>` +
         `<td>${escapeHtml(r.cis ?? '')}</td><td><code>${escapeHtml(r.id)}</code></td><td>${escapeHtml(SECTIONS[r.section])}</td>` +
         `<td>${escapeHtml(r.severity)}</td><td>${escapeHtml(r.reason)}</td></tr>`,
     )
@@ -36,13 +62,7 @@ export function landingPage(build: BuildInfo, telemetryPath: string, evaluation:
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>dockersec-exporter</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font-family:system-ui,sans-serif;margin:0;color:#222}
-header{background:#e6522c;color:#fff;padding:12px 24px}header h1{margin:0;font-size:1.4em}
-main{padding:12px 24px}table{border-collapse:collapse;width:100%;font-size:.9em}
-td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
-.badge{color:#fff;border-radius:3px;padding:1px 6px;font-size:.85em;white-space:nowrap}
-</style></head>
+<style>${STYLE}</style></head>
 <body><header><h1>dockersec-exporter</h1><div>version ${escapeHtml(build.version)} (${escapeHtml(build.revision)})</div></header>
 <main>
 <p>Continuous security audit of a Docker daemon, mapped to the CIS Docker Benchmark v1.6.0.</p>

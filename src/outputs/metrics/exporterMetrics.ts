@@ -46,6 +46,15 @@ export function exporterRegistry(opts: {
     },
   });
   new Counter({
+    name: 'dockersec_evaluations_abandoned_total',
+    help: 'Evaluations abandoned by the watchdog: not finished within their deadline (several times --docker.timeout); the last complete evaluation stays in force.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(monitor.abandonedEvaluations);
+    },
+  });
+  new Counter({
     name: 'dockersec_docker_api_requests_total',
     help: 'Docker Engine API requests the exporter sent (never per scrape), by method and endpoint.',
     labelNames: ['method', 'endpoint'],
@@ -57,7 +66,7 @@ export function exporterRegistry(opts: {
   });
   new Counter({
     name: 'dockersec_docker_api_request_failures_total',
-    help: 'Docker Engine API requests that failed before an answer, by method and endpoint.',
+    help: 'Docker Engine API requests that got no complete answer (connection error, --docker.timeout deadline, cut off, over the size cap, not JSON), by method and endpoint.',
     labelNames: ['method', 'endpoint'],
     registers: [registry],
     collect() {

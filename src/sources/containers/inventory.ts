@@ -1,9 +1,9 @@
 // The container inventory: listed once, each container inspected once when it appears, then kept current by
-// Docker events, with a full re-list as a safety net (periodic, and whenever the event stream broke).
+// Docker events, with a re-list as a safety net: periodic (every container inspected again), and whenever the
+// event stream broke (only containers that are new or whose list entry changed are inspected again).
 // collect() only snapshots what is known, unless a resync is due: scrapes never reach Docker.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type Dockerode from 'dockerode';
 import {
   CONTAINER_STATES_IN_SCOPE,
   type ContainerFacts,
@@ -14,7 +14,12 @@ import {
 import { type Fact, factError, factOk } from '../../facts/types.js';
 import type { Logger } from '../../log.js';
 import { isAbsent, orAbsent } from '../absent.js';
-import type { DockerApiClient, DockerEvent } from '../dockerApi/client.js';
+import {
+  type DockerApiClient,
+  DockerApiError,
+  type DockerEvent,
+  type ListedContainer,
+} from '../dockerApi/client.js';
 import type { HostPaths } from '../hostPaths.js';
 import { daemonSockets } from './daemonSockets.js';
 import { HostPathResolver } from './hostPathResolver.js';
@@ -63,8 +68,12 @@ function healthExecDigest(raw: Record<string, unknown>): string | null {
   return digest([...shell, test[1]].join(' '));
 }
 
-const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number }).statusCode;
+const statusOf = (e: unknown): number | undefined => (e instanceof DockerApiError ? e.statusCode : undefined);
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** The daemon gave no answer (deadline, cut off, refused, oversized, malformed): it will not answer the next one either. */
+const noAnswer = (e: unknown): boolean => statusOf(e) === undefined;
+/** What the list says of a container: when it differs from the last list, the container is inspected again. */
+const listSignature = (c: ListedContainer): string => digest(JSON.stringify(c));
 
 export class ContainerInventoryTracker {
   private readonly containers = new Map<string, ContainerFacts>();
@@ -75,6 +84,10 @@ export class ContainerInventoryTracker {
   private readonly failures = new Map<string, string>();
   /** Per container, the digest of its health check's exec description, to ignore health checks' exec events. */
   private readonly healthExecs = new Map<string, string>();
+  /** Per container, its entry in the last list: a re-list after lost events inspects only what changed. */
+  private readonly listed = new Map<string, string>();
+  /** Why the daemon stopped answering during this resync: queued inspects fail at once instead of waiting each. */
+  private broken: string | null = null;
   private readonly listeners = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly resolver: HostPathResolver;
@@ -170,13 +183,16 @@ export class ContainerInventoryTracker {
 
   /**
    * The inventory as the controls see it. `full` re-lists and re-inspects every container; a stale inventory
-   * is re-listed whatever `full` says. `dockerdPid` locates the daemon's actual listening sockets.
+   * is re-listed whatever `full` says, and only its new, changed or failed containers are inspected again.
+   * `dockerdPid` locates the daemon's actual listening sockets.
    */
   async collect(opts: { full: boolean; dockerdPid: number | null }): Promise<Fact<ContainerInventory>> {
     if (opts.full || this.stale) {
-      await this.resync(opts.dockerdPid);
-      // Marked stale while that resync ran (e.g. the stream came back after its list): list once more.
-      if (this.stale && this.listError === null) await this.resync(opts.dockerdPid);
+      await this.resync(opts.dockerdPid, opts.full);
+      // Marked stale while that resync ran (e.g. the stream came back after its list): list once more, unless
+      // the daemon stopped answering (the next trigger tries again, without piling up requests now).
+      if (this.stale && this.listError === null && this.broken === null)
+        await this.resync(opts.dockerdPid, false);
     } else if (opts.dockerdPid !== this.socketsPid) await this.refreshSockets(opts.dockerdPid);
     return this.snapshot();
   }
@@ -190,31 +206,30 @@ export class ContainerInventoryTracker {
     return factOk({ containers, daemonSockets: this.sockets, syncedAt: this.syncedAt });
   }
 
-  private resync(dockerdPid: number | null): Promise<void> {
-    this.resyncing ??= this.doResync(dockerdPid).finally(() => {
+  private resync(dockerdPid: number | null, full: boolean): Promise<void> {
+    this.resyncing ??= this.doResync(dockerdPid, full).finally(() => {
       this.resyncing = null;
     });
     return this.resyncing;
   }
 
-  private async doResync(dockerdPid: number | null): Promise<void> {
+  private async doResync(dockerdPid: number | null, full: boolean): Promise<void> {
     const listedFrom = ++this.sequence;
-    let list: Dockerode.ContainerInfo[];
+    this.broken = null;
+    let list: ListedContainer[];
     try {
-      const docker = await this.client();
-      list = await docker.listContainers({
-        all: true,
-        filters: { status: [...CONTAINER_STATES_IN_SCOPE] },
-      });
+      list = await this.opts.api.listContainers({ status: [...CONTAINER_STATES_IN_SCOPE] });
     } catch (e) {
       this.listError = `listing containers failed: ${messageOf(e)}`;
       return;
     }
+    // Before the failures are forgotten: a container whose last inspect failed is inspected again.
+    const failed = new Set(this.failures.keys());
     this.listError = null;
     this.listedFrom = listedFrom;
     this.failures.clear();
     this.resolver.clear();
-    const listed = new Set(list.map((c) => c.Id));
+    const listed = new Map(list.map((c) => [c.Id, listSignature(c)]));
     // Anything an event touched since the list was asked for is newer than the list.
     for (const [id, gen] of this.generation) {
       if (!listed.has(id) && gen < listedFrom) {
@@ -223,7 +238,12 @@ export class ContainerInventoryTracker {
         this.healthExecs.delete(id);
       }
     }
-    for (const id of listed) this.request(id, { top: true, notify: false });
+    for (const id of this.listed.keys()) if (!listed.has(id)) this.listed.delete(id);
+    for (const [id, signature] of listed) {
+      const changed = full || failed.has(id) || !this.containers.has(id) || this.listed.get(id) !== signature;
+      this.listed.set(id, signature);
+      if (changed) this.request(id, { top: true, notify: false });
+    }
     await Promise.all([this.idle(), this.refreshSockets(dockerdPid)]);
     this.syncedAt = Date.now();
   }
@@ -233,14 +253,10 @@ export class ContainerInventoryTracker {
     this.sockets = await daemonSockets(this.opts.paths, this.resolver, this.opts.exporterSocket, dockerdPid);
   }
 
-  private async client(): Promise<Dockerode> {
-    if (!this.opts.api.docker) await this.opts.api.ping();
-    return this.opts.api.docker!;
-  }
-
   private forget(id: string): void {
     this.generation.delete(id);
     this.healthExecs.delete(id);
+    this.listed.delete(id);
     this.pending.delete(id);
     this.failures.delete(id);
     if (this.containers.delete(id)) this.changed();
@@ -280,12 +296,16 @@ export class ContainerInventoryTracker {
   private async refresh(id: string, op: Op): Promise<void> {
     const gen = this.generation.get(id);
     const outdated = () => this.closed || this.generation.get(id) !== gen;
+    if (this.broken !== null) {
+      // Another request of this round got no answer: this one is not sent, and the next resync asks again.
+      this.fail(id, `inspecting ${id.slice(0, 12)} skipped: ${this.broken}`);
+      return;
+    }
     let raw: Record<string, unknown> | null;
-    let docker: Dockerode;
     try {
-      docker = await this.client();
-      raw = (await docker.getContainer(id).inspect()) as unknown as Record<string, unknown>;
+      raw = await this.opts.api.inspectContainer(id);
     } catch (e) {
+      if (noAnswer(e)) this.broken ??= messageOf(e);
       if (outdated()) return;
       if (statusOf(e) !== 404) {
         this.fail(id, `inspecting ${id.slice(0, 12)} failed: ${messageOf(e)}`);
@@ -310,7 +330,7 @@ export class ContainerInventoryTracker {
       sshd = previous.sshd;
       processListError = previous.processListError;
     } else if (live) {
-      ({ sshd, processListError } = await this.processes(docker!, id));
+      ({ sshd, processListError } = await this.processes(id));
     }
     const pid = typeof stateRaw?.Pid === 'number' ? stateRaw.Pid : 0;
     const [noNewPrivsProc, hostPaths] = await Promise.all([
@@ -333,19 +353,21 @@ export class ContainerInventoryTracker {
   }
 
   /** sshd seen in `docker top`: host-side ps, nothing runs inside the container. */
-  private async processes(
-    docker: Dockerode,
-    id: string,
-  ): Promise<{ sshd: boolean | null; processListError: string | null }> {
-    const container = docker.getContainer(id);
+  private async processes(id: string): Promise<{ sshd: boolean | null; processListError: string | null }> {
+    const { api } = this.opts;
     try {
-      return { sshd: topListsSshd(await container.top({ ps_args: TOP_ARGS })), processListError: null };
+      return { sshd: topListsSshd(await api.topContainer(id, TOP_ARGS)), processListError: null };
     } catch (e) {
       // Stopped in the meantime: nothing runs in it.
       if (statusOf(e) === 409) return { sshd: false, processListError: null };
+      if (e instanceof DockerApiError && noAnswer(e)) {
+        // No answer at all (not ps refusing the arguments): asking again without them would wait as long.
+        this.broken ??= e.message;
+        return { sshd: null, processListError: e.message };
+      }
       try {
         // A ps without -o (busybox) still answers the default `ps -ef`.
-        return { sshd: topListsSshd(await container.top()), processListError: null };
+        return { sshd: topListsSshd(await api.topContainer(id)), processListError: null };
       } catch (e2) {
         if (statusOf(e2) === 409) return { sshd: false, processListError: null };
         return { sshd: null, processListError: messageOf(e2) };

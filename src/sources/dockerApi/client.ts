@@ -1,7 +1,6 @@
-// The Docker Engine API, read-only: version negotiated from /_ping, then /version, /info and the default bridge.
-import http from 'node:http';
-import https from 'node:https';
-import Dockerode from 'dockerode';
+// The Docker Engine API, read-only: version negotiated from /_ping, then /version, /info and the default bridge;
+// the container endpoints for the inventory, and the events stream. Every request goes through DockerTransport:
+// a deadline over the whole exchange, a cap on the body, JSON that must parse.
 import type {
   BridgeNetwork,
   DockerApiFacts,
@@ -10,12 +9,14 @@ import type {
   Fact,
 } from '../../facts/types.js';
 import { factError, factOk } from '../../facts/types.js';
-import { connectionOptions, type DockerEndpoint } from './endpoint.js';
+import type { DockerEndpoint } from './endpoint.js';
 import type { RequestLog } from './requestLog.js';
+import { DockerApiError, DockerTransport, mib, statusError } from './transport.js';
 
-const READ_METHODS = new Set(['GET', 'HEAD']);
+export { DockerApiError, ReadOnlyViolation } from './transport.js';
 
-export class ReadOnlyViolation extends Error {}
+/** The longest events line taken; a real event is a few KiB. A longer one means a broken stream: reconnect. */
+export const MAX_EVENT_LINE_BYTES = 1024 * 1024;
 
 export interface DockerEvent {
   readonly Type?: string;
@@ -33,7 +34,15 @@ const asString = (v: unknown, fallback = ''): string => (typeof v === 'string' ?
 const asStrings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
-function pickVersion(raw: Record<string, unknown>): DockerEngineVersion {
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** /version as the controls need it; an answer without the engine's version is a broken daemon or proxy. */
+export function pickVersion(raw: unknown): DockerEngineVersion {
+  if (!isObject(raw) || typeof raw.Version !== 'string' || raw.Version === '')
+    throw new DockerApiError(
+      'GET /version: answer has no engine Version (not a Docker daemon, or a broken one)',
+    );
   return {
     version: asString(raw.Version),
     apiVersion: asString(raw.ApiVersion),
@@ -46,7 +55,9 @@ function pickVersion(raw: Record<string, unknown>): DockerEngineVersion {
 }
 
 /** Keeps only what controls need from /info; labels and anything user-supplied stay out of the facts. */
-export function pickInfo(raw: Record<string, unknown>): DockerInfo {
+export function pickInfo(raw: unknown): DockerInfo {
+  if (!isObject(raw) || typeof raw.ServerVersion !== 'string')
+    throw new DockerApiError('GET /info: answer has no ServerVersion (not a Docker daemon, or a broken one)');
   const registry = (raw.RegistryConfig ?? {}) as Record<string, unknown>;
   const indexes = (registry.IndexConfigs ?? {}) as Record<string, { Secure?: boolean; Name?: string }>;
   const plugins = (raw.Plugins ?? {}) as Record<string, unknown>;
@@ -84,135 +95,118 @@ export function pickInfo(raw: Record<string, unknown>): DockerInfo {
   };
 }
 
+/** One row of /containers/json, as far as the inventory reads it. */
+export interface ListedContainer {
+  readonly Id: string;
+  readonly State?: string;
+  readonly Status?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface DockerApiLimits {
+  /** Largest answer body taken (MAX_BODY_BYTES). */
+  readonly maxBodyBytes?: number;
+  /** Longest events line taken (MAX_EVENT_LINE_BYTES). */
+  readonly maxEventLineBytes?: number;
+}
+
 export class DockerApiClient {
-  private dockerode: Dockerode | null = null;
-  private streaming: Dockerode | null = null;
-  private negotiated: string | null = null;
+  private readonly transport: DockerTransport;
+  /** The negotiated API version: undefined before a /_ping succeeded, null when the daemon sent none. */
+  private negotiated: string | null | undefined = undefined;
+  private readonly maxEventLineBytes: number;
 
   constructor(
     readonly endpoint: DockerEndpoint,
-    private readonly requests: RequestLog,
-    private readonly timeoutMs = 10_000,
-  ) {}
-
-  /** The negotiated client, for the container inventory. Null until a ping succeeded. */
-  get docker(): Dockerode | null {
-    return this.dockerode;
+    requests: RequestLog,
+    /** The deadline of one request, body included (--docker.timeout). */
+    readonly timeoutMs = 10_000,
+    limits: DockerApiLimits = {},
+  ) {
+    this.transport = new DockerTransport(endpoint, requests, {
+      timeoutMs,
+      maxBodyBytes: limits.maxBodyBytes,
+    });
+    this.maxEventLineBytes = limits.maxEventLineBytes ?? MAX_EVENT_LINE_BYTES;
   }
 
-  private rawRequest(
-    method: 'GET' | 'HEAD',
-    path: string,
-  ): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
-    const conn = connectionOptions(this.endpoint);
-    const lib = conn.protocol === 'https' ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = lib.request(
-        {
-          method,
-          path,
-          socketPath: conn.socketPath,
-          host: conn.host,
-          port: conn.port,
-          ca: conn.ca,
-          cert: conn.cert,
-          key: conn.key,
-          rejectUnauthorized: conn.rejectUnauthorized,
-          timeout: this.timeoutMs,
-          headers: { 'User-Agent': 'dockersec-exporter' },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`timed out after ${this.timeoutMs} ms`)));
-      req.on('error', (e) => {
-        this.requests.record(method, path, true);
-        reject(e);
-      });
-      this.requests.record(method, path);
-      req.end();
-    });
+  /** Closes the idle kept-alive connections. */
+  close(): void {
+    this.transport.close();
   }
 
   /** Negotiates the API version the way the docker CLI does: the daemon's API-Version header from /_ping. */
   async ping(): Promise<PingResult> {
-    const res = await this.rawRequest('GET', '/_ping');
-    if (res.status !== 200) throw new Error(`/_ping answered HTTP ${res.status}`);
+    const res = await this.transport.request('GET', '/_ping');
+    if (res.status !== 200) throw statusError('GET /_ping', res.status, res.body);
     const header = res.headers['api-version'];
     const apiVersion = typeof header === 'string' && /^\d+\.\d+$/.test(header) ? header : null;
-    if (apiVersion !== this.negotiated || !this.dockerode) this.connect(apiVersion);
+    this.negotiated = apiVersion;
     return { apiVersion };
   }
 
-  private connect(apiVersion: string | null): void {
-    const options = {
-      ...connectionOptions(this.endpoint),
-      // Without a header (very old daemons) the unversioned path lets the daemon pick.
-      ...(apiVersion ? { version: `v${apiVersion}` } : {}),
-    } as Dockerode.DockerOptions;
-    const docker = new Dockerode({ ...options, timeout: this.timeoutMs });
-    // docker-modem's timeout covers a whole request, so the long-lived /events stream gets a client without one:
-    // with it, an idle stream would be cut (and the daemon re-read) every --docker.timeout.
-    const streaming = new Dockerode(options);
-    this.guard(docker);
-    this.guard(streaming);
-    this.dockerode = docker;
-    this.streaming = streaming;
-    this.negotiated = apiVersion;
+  /** The versioned path; negotiates first when no /_ping succeeded yet. */
+  private async versioned(path: string): Promise<string> {
+    if (this.negotiated === undefined) await this.ping();
+    // Without a header (very old daemons) the unversioned path lets the daemon pick.
+    return this.negotiated ? `/v${this.negotiated}${path}` : path;
   }
 
-  /** Every request dockerode makes passes here: counted, and refused unless it only reads. */
-  private guard(docker: Dockerode): void {
-    const modem = (
-      docker as unknown as { modem: { dial: (o: Record<string, unknown>, cb: unknown) => unknown } }
-    ).modem;
-    const dial = modem.dial.bind(modem);
-    const requests = this.requests;
-    modem.dial = (options, callback) => {
-      const method = String(options.method ?? 'GET').toUpperCase();
-      const path = String(options.path ?? '');
-      if (!READ_METHODS.has(method)) {
-        const err = new ReadOnlyViolation(`dockersec-exporter is read-only: refused ${method} ${path}`);
-        if (typeof callback === 'function') (callback as (e: Error) => void)(err);
-        return undefined;
-      }
-      requests.record(method, path);
-      return dial(options, callback);
-    };
+  /** GET `path` (unversioned, with its query) as JSON, within the deadline and the body cap. */
+  async getJson(path: string): Promise<unknown> {
+    return this.transport.getJson(await this.versioned(path));
   }
 
-  private async bridge(docker: Dockerode): Promise<BridgeNetwork> {
+  async listContainers(filters: Record<string, readonly string[]>): Promise<ListedContainer[]> {
+    const list = await this.getJson(
+      `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify(filters))}`,
+    );
+    if (!Array.isArray(list) || !list.every((c) => isObject(c) && typeof c.Id === 'string'))
+      throw new DockerApiError('GET /containers/json: answer is not a list of containers');
+    return list as ListedContainer[];
+  }
+
+  async inspectContainer(id: string): Promise<Record<string, unknown>> {
+    const doc = await this.getJson(`/containers/${encodeURIComponent(id)}/json`);
+    if (!isObject(doc)) throw new DockerApiError('GET /containers/{id}/json: answer is not an object');
+    return doc;
+  }
+
+  /** `docker top`: the host's ps over the container's processes; `psArgs` as the CLI passes them. */
+  topContainer(id: string, psArgs?: string): Promise<unknown> {
+    const query = psArgs ? `?ps_args=${encodeURIComponent(psArgs)}` : '';
+    return this.getJson(`/containers/${encodeURIComponent(id)}/top${query}`);
+  }
+
+  private async bridge(): Promise<BridgeNetwork> {
+    let net: unknown;
     try {
-      const net = (await docker.getNetwork('bridge').inspect()) as {
-        Name?: string;
-        Options?: Record<string, string>;
-      };
-      // Lookup by name also matches id prefixes; only the network named "bridge" is the default bridge.
-      if (net.Name !== 'bridge') return { exists: false, options: {} };
-      return { exists: true, options: { ...(net.Options ?? {}) } };
+      net = await this.getJson('/networks/bridge');
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return { exists: false, options: {} };
+      if (e instanceof DockerApiError && e.statusCode === 404) return { exists: false, options: {} };
       throw e;
     }
+    if (!isObject(net)) throw new DockerApiError('GET /networks/{id}: answer is not an object');
+    // Lookup by name also matches id prefixes; only the network named "bridge" is the default bridge.
+    if (net.Name !== 'bridge') return { exists: false, options: {} };
+    const options = isObject(net.Options) ? net.Options : {};
+    return {
+      exists: true,
+      options: Object.fromEntries(
+        Object.entries(options).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      ),
+    };
   }
 
   async collect(): Promise<Fact<DockerApiFacts>> {
     try {
       const { apiVersion } = await this.ping();
-      const docker = this.dockerode!;
       const [version, info, bridge] = await Promise.all([
-        docker.version() as Promise<unknown>,
-        docker.info() as Promise<unknown>,
-        this.bridge(docker),
+        this.getJson('/version').then(pickVersion),
+        this.getJson('/info').then(pickInfo),
+        this.bridge(),
       ]);
-      return factOk({
-        negotiatedApiVersion: apiVersion,
-        version: pickVersion(version as Record<string, unknown>),
-        info: pickInfo(info as Record<string, unknown>),
-        bridge,
-      });
+      return factOk({ negotiatedApiVersion: apiVersion, version, info, bridge });
     } catch (e) {
       return factError(`Docker API at ${this.endpoint.host}: ${(e as Error).message}`);
     }
@@ -220,58 +214,83 @@ export class DockerApiClient {
 
   /**
    * Follows /events until the stream ends; `onEnd` fires once with the reason. The caller reconnects
-   * (and resyncs) because events missed while disconnected are gone.
+   * (and resyncs) because events missed while disconnected are gone. The deadline covers the connection and the
+   * headers; after that the stream may stay silent for hours. A line longer than the cap ends the stream.
    */
   async followEvents(
     onEvent: (e: DockerEvent) => void,
     onEnd: (err: Error | null) => void,
   ): Promise<() => void> {
-    if (!this.streaming) await this.ping();
-    const stream = (await this.streaming!.getEvents({
-      filters: { type: ['daemon', 'container', 'network', 'plugin'] },
-    })) as NodeJS.ReadableStream & { destroy?: () => void };
-    let buffer = '';
+    const filters = encodeURIComponent(
+      JSON.stringify({ type: ['daemon', 'container', 'network', 'plugin'] }),
+    );
+    const { response, close } = await this.transport.stream(
+      await this.versioned(`/events?filters=${filters}`),
+    );
+    const max = this.maxEventLineBytes;
+    // The bytes after the last newline: only new chunks are scanned, so a long line costs linear time.
+    let partial: Buffer[] = [];
+    let partialBytes = 0;
     let ended = false;
     const finish = (err: Error | null) => {
       if (ended) return;
       ended = true;
+      close();
       onEnd(err);
     };
-    stream.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let nl = buffer.indexOf('\n');
+    const line = (bytes: Buffer): boolean => {
+      const text = bytes.toString('utf8').trim();
+      if (!text) return true;
+      let event: DockerEvent;
+      try {
+        event = JSON.parse(text) as DockerEvent;
+      } catch (err) {
+        // A malformed line is skipped; the periodic resync covers anything it meant.
+        if (!(err instanceof SyntaxError)) throw err;
+        return true;
+      }
+      try {
+        onEvent(event);
+      } catch (err) {
+        // The follower could not take the event: end the stream with that cause, so it is logged once and
+        // the follower reconnects and resyncs, instead of losing events silently.
+        finish(err instanceof Error ? err : new Error(String(err)));
+        return false;
+      }
+      return true;
+    };
+    response.on('data', (chunk: Buffer) => {
+      if (ended) return;
+      let start = 0;
+      let nl = chunk.indexOf(10);
       while (nl >= 0) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (line) {
-          let event: DockerEvent;
-          try {
-            event = JSON.parse(line) as DockerEvent;
-          } catch (err) {
-            // A malformed line is skipped; the periodic resync covers anything it meant.
-            if (!(err instanceof SyntaxError)) throw err;
-            nl = buffer.indexOf('\n');
-            continue;
-          }
-          try {
-            onEvent(event);
-          } catch (err) {
-            // The follower could not take the event: end the stream with that cause, so it is logged once and
-            // the follower reconnects and resyncs, instead of losing events silently.
-            finish(err instanceof Error ? err : new Error(String(err)));
-            stream.destroy?.();
-            return;
-          }
+        const piece = chunk.subarray(start, nl);
+        const whole = partialBytes > 0 ? Buffer.concat([...partial, piece]) : piece;
+        partial = [];
+        partialBytes = 0;
+        if (whole.length > max) {
+          finish(new DockerApiError(`GET /events: a line longer than ${mib(max)}: the stream is broken`));
+          return;
         }
-        nl = buffer.indexOf('\n');
+        if (!line(whole)) return;
+        start = nl + 1;
+        nl = chunk.indexOf(10, start);
+      }
+      if (start < chunk.length) {
+        partial.push(chunk.subarray(start));
+        partialBytes += chunk.length - start;
+        if (partialBytes > max) {
+          partial = [];
+          finish(new DockerApiError(`GET /events: a line longer than ${mib(max)}: the stream is broken`));
+        }
       }
     });
-    stream.on('end', () => finish(null));
-    stream.on('close', () => finish(null));
-    stream.on('error', (e: Error) => finish(e));
+    response.on('end', () => finish(null));
+    response.on('close', () => finish(null));
+    response.on('error', (e: Error) => finish(e));
     return () => {
       ended = true;
-      stream.destroy?.();
+      close();
     };
   }
 }

@@ -1,0 +1,231 @@
+// One Docker Engine API request, bounded: a deadline over the whole exchange (connect, headers and body), a cap on
+// the body counted as it streams in (never buffered past the cap), and an answer that is either complete or a
+// failure. Only GET and HEAD ever leave this module, and every request is counted.
+import http from 'node:http';
+import https from 'node:https';
+import { connectionOptions, type DockerEndpoint } from './endpoint.js';
+import { normalizeEndpoint, type RequestLog } from './requestLog.js';
+
+/** The largest answer the exporter takes; a big host's /containers/json is well under 1 MiB. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+export class ReadOnlyViolation extends Error {}
+
+/** A request that got no complete, well-formed answer; `statusCode` when the daemon answered with an error status. */
+export class DockerApiError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'DockerApiError';
+  }
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** A streaming answer (the events stream): its headers arrived in time; `close()` ends it. */
+export interface OpenStream {
+  readonly response: http.IncomingMessage;
+  close(): void;
+}
+
+export interface TransportOptions {
+  readonly timeoutMs: number;
+  readonly maxBodyBytes?: number;
+}
+
+export const mib = (bytes: number): string =>
+  bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+
+export class DockerTransport {
+  private readonly agent: http.Agent;
+  readonly maxBodyBytes: number;
+
+  constructor(
+    private readonly endpoint: DockerEndpoint,
+    private readonly requests: RequestLog,
+    private readonly opts: TransportOptions,
+  ) {
+    this.maxBodyBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    const https_ = endpoint.tls !== null;
+    // Idle kept-alive sockets are unref'd by the agent: they never keep the process alive.
+    this.agent = https_
+      ? new https.Agent({ keepAlive: true, maxFreeSockets: 4 })
+      : new http.Agent({ keepAlive: true, maxFreeSockets: 4 });
+  }
+
+  get timeoutMs(): number {
+    return this.opts.timeoutMs;
+  }
+
+  /** The whole answer, within the deadline and the cap; an error status is an answer too (see `status`). */
+  request(method: string, path: string): Promise<Answer> {
+    return this.send(method, path, false).then((r) => r as Answer);
+  }
+
+  /** GET as JSON: an error status rejects with its statusCode; a body that does not parse counts as a failure. */
+  async getJson(path: string): Promise<unknown> {
+    const what = `GET ${normalizeEndpoint(path)}`;
+    const answer = await this.request('GET', path);
+    try {
+      return parseJsonBody(what, answer);
+    } catch (e) {
+      if (e instanceof DockerApiError && e.statusCode === undefined) this.requests.record('GET', path, true);
+      throw e;
+    }
+  }
+
+  /**
+   * Opens a long-lived stream: the deadline covers the connection and the headers only. An error status is read
+   * (bounded) and rejected with its message.
+   */
+  stream(path: string): Promise<OpenStream> {
+    return this.send('GET', path, true).then((r) => r as OpenStream);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private send(method: string, path: string, streaming: boolean): Promise<Answer | OpenStream> {
+    const what = `${method} ${normalizeEndpoint(path)}`;
+    if (!READ_METHODS.has(method))
+      return Promise.reject(new ReadOnlyViolation(`dockersec-exporter is read-only: refused ${what}`));
+    const conn = connectionOptions(this.endpoint);
+    const lib = conn.protocol === 'https' ? https : http;
+    const { timeoutMs } = this.opts;
+    const max = this.maxBodyBytes;
+    this.requests.record(method, path);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let received = 0;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.requests.record(method, path, true);
+        req.destroy();
+        reject(err);
+      };
+      const timer = setTimeout(
+        () => fail(new DockerApiError(`${what}: no complete answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const req = lib.request(
+        {
+          method,
+          path,
+          socketPath: conn.socketPath,
+          host: conn.host,
+          port: conn.port,
+          ca: conn.ca,
+          cert: conn.cert,
+          key: conn.key,
+          rejectUnauthorized: conn.rejectUnauthorized,
+          // The events stream holds its connection for hours: it gets its own, outside the pool.
+          agent: streaming ? false : this.agent,
+          headers: { 'User-Agent': 'dockersec-exporter' },
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (streaming && status >= 200 && status < 300) {
+            settled = true;
+            clearTimeout(timer);
+            resolve({ response: res, close: () => req.destroy() });
+            return;
+          }
+          const tooBig = () =>
+            new DockerApiError(
+              `${what}: answer larger than ${mib(max)}, refused (${received} bytes read; the rest never buffered)`,
+            );
+          const declared = Number(res.headers['content-length']);
+          if (Number.isFinite(declared) && declared > max) {
+            received = declared;
+            fail(tooBig());
+            return;
+          }
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => {
+            if (settled) return;
+            received += chunk.length;
+            if (received > max) fail(tooBig());
+            else chunks.push(chunk);
+          });
+          res.on('end', () => {
+            if (settled) return;
+            if (!res.complete) {
+              fail(cutOff(what, received));
+              return;
+            }
+            settled = true;
+            clearTimeout(timer);
+            const body = Buffer.concat(chunks);
+            if (streaming) reject(statusError(what, status, body));
+            else resolve({ status, headers: res.headers, body });
+          });
+          res.on('error', (e) => fail(cutOff(what, received, e)));
+          res.on('close', () => fail(cutOff(what, received)));
+        },
+      );
+      req.on('error', (e) =>
+        fail(
+          e instanceof DockerApiError
+            ? e
+            : new DockerApiError(`${what}: ${e.message}`, undefined, { cause: e }),
+        ),
+      );
+      if (streaming)
+        req.on('socket', (s) => {
+          // A TCP peer that vanished without a FIN is noticed by keep-alive probes, not by waiting for events.
+          s.setKeepAlive(true, 15_000);
+        });
+      req.end();
+    });
+  }
+}
+
+function cutOff(what: string, received: number, cause?: Error): DockerApiError {
+  return new DockerApiError(
+    `${what}: connection closed after ${received} bytes, before the answer was complete (cut off)`,
+    undefined,
+    cause ? { cause } : undefined,
+  );
+}
+
+/** The daemon's error status, with its {"message": ...} when it sent one. */
+export function statusError(what: string, status: number, body: Buffer): DockerApiError {
+  let detail = '';
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { message?: unknown };
+    if (typeof parsed?.message === 'string') detail = parsed.message;
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    detail = body.toString('utf8', 0, Math.min(body.length, 200)).trim();
+  }
+  return new DockerApiError(`${what} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, status);
+}
+
+/** The body as JSON, or a clear error: a 2xx answer that is not JSON is a broken daemon or proxy, not an empty one. */
+export function parseJsonBody(what: string, answer: Answer): unknown {
+  if (answer.status < 200 || answer.status >= 300) throw statusError(what, answer.status, answer.body);
+  const text = answer.body.toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    const type = answer.headers['content-type'] ?? 'no content type';
+    throw new DockerApiError(
+      `${what}: answer is not valid JSON (${type}, ${answer.body.length} bytes: ${e.message})`,
+      undefined,
+      { cause: e },
+    );
+  }
+}
