@@ -35,7 +35,11 @@ test('readSource: a throwing source becomes its own fact error with the cause, a
   const badInput = await readSource(fine, () => {
     throw new Error('no input');
   });
-  assert.deepEqual(badInput.fact, { ok: false, error: 'host: no input' }, 'working out the input fails it alone too');
+  assert.deepEqual(
+    badInput.fact,
+    { ok: false, error: 'host: no input' },
+    'working out the input fails it alone too',
+  );
 });
 
 test('orAbsent: what the system reports for a file becomes the fallback, a bug does not', async () => {
@@ -44,8 +48,16 @@ test('orAbsent: what the system reports for a file becomes the fallback, a bug d
     assert.equal(await orAbsent(Promise.reject(errno(code)), 'fallback'), 'fallback', code);
   }
   const { readFile } = await import('node:fs/promises');
-  assert.equal(await orAbsent(readFile('/'), 'fallback'), 'fallback', 'a directory where a file was expected');
-  assert.equal(await orAbsent(readFile(`/tmp/${'x'.repeat(300)}`), 'fallback'), 'fallback', 'a name too long');
+  assert.equal(
+    await orAbsent(readFile('/'), 'fallback'),
+    'fallback',
+    'a directory where a file was expected',
+  );
+  assert.equal(
+    await orAbsent(readFile(`/tmp/${'x'.repeat(300)}`), 'fallback'),
+    'fallback',
+    'a name too long',
+  );
   await assert.rejects(orAbsent(Promise.reject(new TypeError('a bug')), 'fallback'), /a bug/);
   await assert.rejects(
     orAbsent(Promise.reject(Object.assign(new Error('ours'), { code: 'E_OURS' })), 'fallback'),
