@@ -41,6 +41,13 @@ export interface DecodedDaemonJson {
   readonly empty: boolean;
 }
 
+/**
+ * How deep objects and arrays may nest before the file is refused unjudged. dockerd's decoder (Go's
+ * encoding/json) allows 10000 levels, but no daemon.json option nests more than a few: deeper content sits
+ * under a key dockerd refuses anyway, and the bound keeps every walk of the tree off the call stack's limit.
+ */
+export const MAX_JSON_DEPTH = 200;
+
 export function positionOf(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
@@ -78,6 +85,7 @@ class SyntaxFailure extends Error {
 
 class Scanner {
   private pos = 0;
+  private depth = 0;
   lastKey: string | null = null;
 
   constructor(private readonly text: string) {}
@@ -124,13 +132,21 @@ class Scanner {
     }
   }
 
+  /** Enters an object or array; past MAX_JSON_DEPTH the scan stops with a finding, not a stack overflow. */
+  private enter(): void {
+    if (++this.depth > MAX_JSON_DEPTH)
+      throw new SyntaxFailure(`nesting deeper than ${MAX_JSON_DEPTH} levels`, this.pos, false);
+  }
+
   private object(): JsonNode {
     const start = this.pos;
+    this.enter();
     this.pos++;
     const members: JsonMember[] = [];
     this.skipSpace();
     if (this.text[this.pos] === '}') {
       this.pos++;
+      this.depth--;
       return { kind: 'object', offset: start, members };
     }
     for (;;) {
@@ -152,6 +168,7 @@ class Scanner {
       }
       if (c === '}') {
         this.pos++;
+        this.depth--;
         return { kind: 'object', offset: start, members };
       }
       this.fail('after object key:value pair');
@@ -160,11 +177,13 @@ class Scanner {
 
   private array(): JsonNode {
     const start = this.pos;
+    this.enter();
     this.pos++;
     const items: JsonNode[] = [];
     this.skipSpace();
     if (this.text[this.pos] === ']') {
       this.pos++;
+      this.depth--;
       return { kind: 'array', offset: start, items };
     }
     for (;;) {
@@ -177,6 +196,7 @@ class Scanner {
       }
       if (c === ']') {
         this.pos++;
+        this.depth--;
         return { kind: 'array', offset: start, items };
       }
       this.fail('after array element');
@@ -185,7 +205,18 @@ class Scanner {
 
   private string(): string {
     this.pos++;
-    let out = '';
+    // Fast path: a run without escapes or control characters is one slice.
+    const text = this.text;
+    let end = this.pos;
+    for (let code = text.charCodeAt(end); code >= 0x20 && code !== 0x22 && code !== 0x5c; )
+      code = text.charCodeAt(++end);
+    if (text.charCodeAt(end) === 0x22) {
+      const value = text.slice(this.pos, end);
+      this.pos = end + 1;
+      return value;
+    }
+    let out = text.slice(this.pos, end);
+    this.pos = end;
     for (;;) {
       const c = this.text[this.pos];
       if (c === undefined) this.fail('in string literal');
@@ -283,11 +314,41 @@ function errorAt(text: string, message: string, offset: number): JsonParseError 
 }
 
 /**
+ * Go's wording quotes the offending byte. That is the point for a daemon.json with a typo, but a path
+ * pointed at another file (a symlink to /etc/shadow) must not leak it: unless the text starts like a
+ * daemon.json (with "{", or with a comment, "/" or "#", whose first byte is then the only one quoted), the
+ * message says what is wrong without quoting anything.
+ */
+function unquoted(body: string, message: string, offset: number): string {
+  let first = 0;
+  while (isSpace(body[first])) first++;
+  const start = body[first];
+  if (!message.startsWith('invalid character')) return message;
+  if (start === '{' || ((start === '/' || start === '#') && offset === first)) return message;
+  if (offset === first) return 'not JSON: starts with a non-JSON byte';
+  if (message.endsWith('after top-level value')) return 'not JSON: content after the top-level value';
+  return 'not JSON: an invalid byte inside the top-level value';
+}
+
+/**
  * Scans the first JSON value of `body` (no BOM handling here) the way Go's encoding/json scanner does,
- * reporting the first syntax error with Go's wording and its position.
+ * reporting the first syntax error with Go's wording and its position. Nesting deeper than MAX_JSON_DEPTH
+ * is an error too.
  */
 export function scanJson(body: string): ScannedJson {
+  // The source decodes the file and the validator scans it again per evaluation: the last scan is kept
+  // (the result is never mutated), so a large file is scanned once per change.
+  if (lastScan?.body === body) return lastScan.result;
+  const result = scanOnce(body);
+  lastScan = { body, result };
+  return result;
+}
+
+let lastScan: { readonly body: string; readonly result: ScannedJson } | null = null;
+
+function scanOnce(body: string): ScannedJson {
   const scanner = new Scanner(body);
+  const daemonJsonLike = /^[ \t\r\n]*\{/.test(body);
   try {
     const root = scanner.value();
     scanner.skipSpace();
@@ -295,16 +356,20 @@ export function scanJson(body: string): ScannedJson {
     const trailing =
       rest === undefined
         ? null
-        : errorAt(body, `invalid character ${quoteChar(rest)} after top-level value`, scanner.offset);
+        : errorAt(
+            body,
+            unquoted(body, `invalid character ${quoteChar(rest)} after top-level value`, scanner.offset),
+            scanner.offset,
+          );
     return { root, error: null, truncated: false, trailing, errorKey: null };
   } catch (e) {
     if (!(e instanceof SyntaxFailure)) throw e;
     return {
       root: null,
-      error: errorAt(body, e.message, e.offset),
+      error: errorAt(body, unquoted(body, e.message, e.offset), e.offset),
       truncated: e.truncated,
       trailing: null,
-      errorKey: scanner.lastKey,
+      errorKey: daemonJsonLike ? scanner.lastKey : null,
     };
   }
 }
@@ -315,13 +380,15 @@ export function plainValue(node: JsonNode): unknown {
     case 'object': {
       const out: Record<string, unknown> = {};
       for (const m of node.members) {
-        // defineProperty keeps a "__proto__" key an ordinary key.
-        Object.defineProperty(out, m.key, {
-          value: plainValue(m.value),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
+        // defineProperty keeps a "__proto__" key an ordinary key; every other key is a plain assignment.
+        if (m.key === '__proto__') {
+          Object.defineProperty(out, m.key, {
+            value: plainValue(m.value),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else out[m.key] = plainValue(m.value);
       }
       return out;
     }
@@ -334,28 +401,29 @@ export function plainValue(node: JsonNode): unknown {
   }
 }
 
-/** Keys that appear more than once in the same object, as dotted paths. */
-export function duplicateKeysOf(node: JsonNode, prefix = ''): string[] {
-  const out: string[] = [];
-  if (node.kind === 'object') {
-    const seen = new Set<string>();
-    const reported = new Set<string>();
-    for (const m of node.members) {
-      const path = prefix ? `${prefix}.${m.key}` : m.key;
-      if (seen.has(m.key) && !reported.has(m.key)) {
-        out.push(path);
-        reported.add(m.key);
+/** Keys that appear more than once in the same object, as dotted paths (linear in the size of the tree). */
+export function duplicateKeysOf(node: JsonNode): string[] {
+  const out = new Set<string>();
+  // Recursion is bounded by MAX_JSON_DEPTH; results are collected in place, never spread as arguments.
+  const walk = (n: JsonNode, prefix: string) => {
+    if (n.kind === 'object') {
+      const seen = new Set<string>();
+      for (const m of n.members) {
+        if (seen.has(m.key)) out.add(prefix ? `${prefix}.${m.key}` : m.key);
+        seen.add(m.key);
       }
-      seen.add(m.key);
+      for (const m of n.members) {
+        const k = m.value.kind;
+        if (k === 'object' || k === 'array') walk(m.value, prefix ? `${prefix}.${m.key}` : m.key);
+      }
+    } else if (n.kind === 'array') {
+      n.items.forEach((item, i) => {
+        walk(item, `${prefix}[${i}]`);
+      });
     }
-    for (const m of node.members)
-      out.push(...duplicateKeysOf(m.value, prefix ? `${prefix}.${m.key}` : m.key));
-  } else if (node.kind === 'array') {
-    node.items.forEach((item, i) => {
-      out.push(...duplicateKeysOf(item, `${prefix}[${i}]`));
-    });
-  }
-  return [...new Set(out)];
+  };
+  walk(node, '');
+  return [...out];
 }
 
 export function jsonKindOf(node: JsonNode): 'object' | 'array' | 'string' | 'number' | 'bool' | 'null' {
@@ -408,10 +476,15 @@ export function decodeDaemonJson(text: string): DecodedDaemonJson {
       empty: false,
     };
   }
+  let duplicateKeys: readonly string[] | null = null;
   return {
     parsed: plainValue(root) as Record<string, unknown>,
     error: null,
-    duplicateKeys: duplicateKeysOf(root),
+    // Computed when asked: the daemon_config source does not keep it (config_valid reports duplicates).
+    get duplicateKeys() {
+      duplicateKeys ??= duplicateKeysOf(root);
+      return duplicateKeys;
+    },
     bom,
     empty: false,
   };

@@ -1,10 +1,10 @@
 // Reads daemon.json from where the running dockerd takes it, and decodes it as dockerd would.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeDaemonJson } from '../facts/daemonJson.js';
 import { dockerdConfigFile } from '../facts/dockerd/flags.js';
 import type { ConfigPathOrigin, DaemonConfigFile, DockerdProcess, Fact } from '../facts/types.js';
 import { factError, factOk } from '../facts/types.js';
+import { InputBoundsError, READ_LIMITS, readBoundedText } from './boundedRead.js';
 import type { HostPaths } from './hostPaths.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/docker/daemon.json';
@@ -53,8 +53,10 @@ export function resolveConfigPath(opts: {
 export async function readDaemonConfig(paths: HostPaths, where: ConfigPath): Promise<Fact<DaemonConfigFile>> {
   let text: string;
   try {
-    text = await readFile(paths.resolve(where.path), 'utf8');
+    text = await readBoundedText(paths.resolve(where.path), READ_LIMITS.daemonJson, where.path);
   } catch (e) {
+    // A FIFO, a device, a directory or a file over the cap: the message names the path and why.
+    if (e instanceof InputBoundsError) return factError(e.message);
     const err = e as NodeJS.ErrnoException;
     // dockerd treats a missing file as an empty configuration.
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {

@@ -4,6 +4,7 @@ import { decodeDaemonJson } from '../facts/daemonJson.js';
 import { dockerdConfigFile, flagValues } from '../facts/dockerd/flags.js';
 import { type DockerdProcess, type Fact, factError, factOk } from '../facts/types.js';
 import { isAbsent, orAbsent } from './absent.js';
+import { InputBoundsError, READ_LIMITS, readBoundedText } from './boundedRead.js';
 import { DEFAULT_CONFIG_FILE } from './daemonConfigFile.js';
 import type { HostPaths } from './hostPaths.js';
 
@@ -84,7 +85,14 @@ async function holdsSocket(paths: HostPaths, pid: number, inodes: Set<string>): 
 async function hostsOf(paths: HostPaths, c: Candidate): Promise<string[]> {
   const hosts = flagValues(c.args, 'hosts');
   const file = dockerdConfigFile(c.args, null) ?? DEFAULT_CONFIG_FILE;
-  const text = await orAbsent(readFile(paths.resolve(file), 'utf8'), null);
+  // A file the daemon_config source refuses (a FIFO, over the cap) names no hosts here; that source reports it.
+  const text = await orAbsent(
+    readBoundedText(paths.resolve(file), READ_LIMITS.daemonJson, file).catch((e: unknown) => {
+      if (e instanceof InputBoundsError) return null;
+      throw e;
+    }),
+    null,
+  );
   const parsed = text === null ? null : decodeDaemonJson(text).parsed;
   const fromFile = parsed?.hosts;
   if (Array.isArray(fromFile)) hosts.push(...fromFile.filter((h): h is string => typeof h === 'string'));

@@ -1,8 +1,9 @@
 // Host facts: whether the kernel offers AppArmor/SELinux at all, and uid/gid names for ownership checks.
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import type { Fact, HostFacts } from '../facts/types.js';
 import { factError, factOk } from '../facts/types.js';
 import { orAbsent } from './absent.js';
+import { READ_LIMITS, readBoundedText } from './boundedRead.js';
 import type { HostPaths } from './hostPaths.js';
 
 const exists = (p: string) =>
@@ -35,7 +36,11 @@ export async function collectHost(paths: HostPaths): Promise<Fact<HostIdentity>>
   try {
     // The same tests runc's apparmor.IsEnabled() and go-selinux make.
     const apparmorEnabled = await orAbsent(
-      readFile(paths.resolve('/sys/module/apparmor/parameters/enabled'), 'utf8'),
+      readBoundedText(
+        paths.resolve('/sys/module/apparmor/parameters/enabled'),
+        READ_LIMITS.kernelParameter,
+        '/sys/module/apparmor/parameters/enabled',
+      ),
       '',
     );
     const apparmorSupported =
@@ -43,8 +48,18 @@ export async function collectHost(paths: HostPaths): Promise<Fact<HostIdentity>>
     const selinuxSupported =
       (await exists(paths.resolve('/sys/fs/selinux/enforce'))) ||
       (await exists(paths.resolve('/selinux/enforce')));
-    const passwd = parseIdFile(await orAbsent(readFile(paths.resolve('/etc/passwd'), 'utf8'), ''));
-    const group = parseIdFile(await orAbsent(readFile(paths.resolve('/etc/group'), 'utf8'), ''));
+    const passwd = parseIdFile(
+      await orAbsent(
+        readBoundedText(paths.resolve('/etc/passwd'), READ_LIMITS.accountTable, '/etc/passwd'),
+        '',
+      ),
+    );
+    const group = parseIdFile(
+      await orAbsent(
+        readBoundedText(paths.resolve('/etc/group'), READ_LIMITS.accountTable, '/etc/group'),
+        '',
+      ),
+    );
     return factOk({
       facts: { apparmorSupported, selinuxSupported, users: passwd.names, groups: group.names },
       homes: passwd.homes,

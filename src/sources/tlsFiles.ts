@@ -1,8 +1,8 @@
 // The TLS files dockerd is configured with: certificates parsed with node:crypto, the private key only stat'ed.
-import { readFile } from 'node:fs/promises';
 import type { TlsFile, TlsFileFacts } from '../facts/hostFileTypes.js';
 import type { TlsFileRef } from '../facts/locations.js';
 import { type Fact, factError, factOk } from '../facts/types.js';
+import { InputBoundsError, READ_LIMITS, readBounded } from './boundedRead.js';
 import { parseCertificates } from './certificates.js';
 import { statPath } from './fileStats.js';
 import type { HostPaths } from './hostPaths.js';
@@ -13,10 +13,14 @@ async function readTlsFile(paths: HostPaths, ref: TlsFileRef): Promise<TlsFile> 
     return { ...ref, stat, certificates: null, problem: stat.exists ? null : `${ref.path} does not exist` };
   }
   try {
-    const certificates = parseCertificates(await readFile(paths.resolve(ref.path)));
+    const certificates = parseCertificates(
+      await readBounded(paths.resolve(ref.path), READ_LIMITS.tlsFile, ref.path),
+    );
     return { ...ref, stat, certificates, problem: null };
   } catch (e) {
-    return { ...ref, stat, certificates: null, problem: `${ref.path}: ${(e as Error).message}` };
+    // A FIFO, a device or an oversized file: the message already names the path.
+    const problem = e instanceof InputBoundsError ? e.message : `${ref.path}: ${(e as Error).message}`;
+    return { ...ref, stat, certificates: null, problem };
   }
 }
 

@@ -57,16 +57,19 @@ export class ConfigView {
     this.top = lastMembers(root);
     this.flat = flatten(this.top, release);
     this.decodedKeys = configFieldKeys(release, version);
-    const typeErrors = new Map<string, string[]>();
+    // Distinct errors per key, in first-seen order, gathered in place (a key set 100,000 times stays linear).
+    const typeErrors = new Map<string, Set<string>>();
     for (const m of root.members) {
       const spec = release.keys.get(m.key);
       const tableType = spec?.type ?? (m.key === 'proxies' ? 'object' : null);
       if (tableType === null || !this.decodedKeys.has(m.key)) continue;
       const errors = decodeErrors(m.value, goTypeOf(m.key, tableType), `Config.${m.key}`);
-      if (errors.length > 0)
-        typeErrors.set(m.key, [...new Set([...(typeErrors.get(m.key) ?? []), ...errors])]);
+      if (errors.length === 0) continue;
+      const known = typeErrors.get(m.key);
+      if (known) for (const e of errors) known.add(e);
+      else typeErrors.set(m.key, new Set(errors));
     }
-    this.typeErrors = typeErrors;
+    this.typeErrors = new Map([...typeErrors].map(([key, errors]) => [key, [...errors]]));
   }
 
   atLeast(min: Semver): boolean {

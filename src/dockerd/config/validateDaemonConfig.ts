@@ -44,7 +44,9 @@ export function validateDaemonConfig(input: ValidateDaemonConfigInput): Validate
   if (input.args) {
     occurrences = new Map();
     for (const o of parseDockerdArgs(input.args, release).occurrences) {
-      occurrences.set(o.flag, [...(occurrences.get(o.flag) ?? []), o]);
+      const seen = occurrences.get(o.flag);
+      if (seen) seen.push(o);
+      else occurrences.set(o.flag, [o]);
     }
   }
   const explicitConfigFile =

@@ -73,10 +73,19 @@ function appliedSettings(settings: DaemonSettings, snapshot: ConfigSnapshot): Da
   });
 }
 
-const keysOf = (s: DaemonSettings | null): string[] => [
-  ...Object.keys(s?.file ?? {}),
-  ...(s?.flags?.occurrences.map((o) => o.key) ?? []),
-];
+/** The keys the files and command lines set; each distinct file object is listed once (a file may hold 50,000 keys). */
+function keysOf(all: readonly (DaemonSettings | null)[]): Set<string> {
+  const keys = new Set<string>();
+  const files = new Set<Readonly<Record<string, unknown>>>();
+  for (const s of all) {
+    if (s?.file && !files.has(s.file)) {
+      files.add(s.file);
+      for (const key of Object.keys(s.file)) keys.add(key);
+    }
+    for (const o of s?.flags?.occurrences ?? []) keys.add(o.key);
+  }
+  return keys;
+}
 
 export function computeDrift(facts: Facts, settings: DaemonSettings): DriftReport {
   if (!facts.dockerd.ok) throw new UndecidableError(`the running dockerd is unknown: ${facts.dockerd.error}`);
@@ -93,12 +102,7 @@ export function computeDrift(facts: Facts, settings: DaemonSettings): DriftRepor
   const runningFlags = appliedSettings(settings, { known: true, file: {} })!;
   const pending: DriftItem[] = [];
   const unknown: string[] = [];
-  const keys = new Set([
-    ...keysOf(next.settings),
-    ...keysOf(atStart),
-    ...keysOf(atReload),
-    ...keysOf(settings),
-  ]);
+  const keys = keysOf([next.settings, atStart, atReload, settings]);
   for (const key of [...keys].sort()) {
     const appliedBy = RELOADABLE.has(key) ? 'reload' : 'restart';
     const configured = next.settings.peek(key)?.value;
@@ -114,7 +118,7 @@ export function computeDrift(facts: Facts, settings: DaemonSettings): DriftRepor
     const byFlag = runningFlags.peek(key);
     if (base || byFlag) {
       const running = (byFlag ?? base?.peek(key))?.value;
-      if (stable(running) === stable(configured)) continue;
+      if (running === configured || stable(running) === stable(configured)) continue;
       // A reload the exporter did not see (events reconnecting) shows in what the daemon reports.
       if (appliedBy === 'reload' && observation?.matches(configured)) continue;
       pending.push(item(running, 'baseline'));

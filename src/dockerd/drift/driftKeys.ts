@@ -49,7 +49,6 @@ function fromApi(key: string, api: DockerApiFacts, facts: Facts): Observation | 
     running,
     matches,
   });
-  const secopts = securityOptions(api);
   switch (key) {
     case 'icc': {
       if (!api.bridge.exists) return null;
@@ -57,11 +56,11 @@ function fromApi(key: string, api: DockerApiFacts, facts: Facts): Observation | 
       return obs(running, (c) => boolOr(c, true) === running);
     }
     case 'userns-remap': {
-      const running = secopts.some((o) => o.name === 'userns');
+      const running = securityOptions(api).some((o) => o.name === 'userns');
       return obs(running, (c) => (typeof c === 'string' && c !== '') === running);
     }
     case 'seccomp-profile': {
-      const entry = secopts.find((o) => o.name === 'seccomp');
+      const entry = securityOptions(api).find((o) => o.name === 'seccomp');
       if (!entry) return null;
       const running = entry.profile ?? 'default';
       // 20.10 reports the built-in profile as "default", 23+ as "builtin".

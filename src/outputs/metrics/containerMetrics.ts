@@ -4,6 +4,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ContainerFinding, ControlResult } from '../../controls/types.js';
 import { SEVERITIES } from '../../controls/types.js';
 import type { Evaluation } from '../../evaluation/types.js';
+import { labelValue } from './labelValue.js';
 
 /** Lives as long as the exporter: the dropped counter must keep growing across renders. */
 export class ContainerSeriesBudget {
@@ -68,7 +69,10 @@ export function renderContainerMetrics(
   if (pairs.length > budget.maxSeries) pairs.sort(byImportance);
   const kept = Math.min(pairs.length, budget.maxSeries);
   for (const { result, finding } of pairs.slice(0, kept)) {
-    failing.set({ control: result.id, container: finding.name, image: finding.image }, 1);
+    failing.set(
+      { control: result.id, container: labelValue(finding.name), image: labelValue(finding.image) },
+      1,
+    );
   }
   budget.addDropped(evaluation, pairs.length - kept);
   dropped.inc(budget.droppedTotal);

@@ -5,6 +5,7 @@ import type { Evaluation } from '../../evaluation/types.js';
 import type { BuildInfo } from '../buildInfo.js';
 import { type ContainerSeriesBudget, renderContainerMetrics } from './containerMetrics.js';
 import { renderExposureMetrics } from './exposureMetrics.js';
+import { labelValue } from './labelValue.js';
 
 /** A fresh registry per evaluation, so a control or option that disappears leaves no stale series. */
 export async function renderEvaluation(
@@ -33,7 +34,13 @@ export async function renderEvaluation(
   for (const r of evaluation.results) {
     for (const s of STATUSES) status.set({ control: r.id, status: s }, r.status === s ? 1 : 0);
     info.set(
-      { control: r.id, title: r.title, cis: r.cis ?? '', section: r.section, control_severity: r.severity },
+      {
+        control: r.id,
+        title: labelValue(r.title),
+        cis: r.cis ?? '',
+        section: r.section,
+        control_severity: r.severity,
+      },
       1,
     );
   }
@@ -67,7 +74,11 @@ export async function renderEvaluation(
   }
 
   gauge('dockersec_build_info', 'Build of the exporter.', ['version', 'revision', 'nodejs_version']).set(
-    { version: build.version, revision: build.revision, nodejs_version: process.version },
+    {
+      version: labelValue(build.version),
+      revision: labelValue(build.revision),
+      nodejs_version: process.version,
+    },
     1,
   );
 
@@ -87,16 +98,17 @@ export async function renderEvaluation(
       'rootless',
     ]).set(
       {
-        version: e.version,
-        api_version: e.apiVersion,
-        min_api_version: e.minApiVersion ?? '',
-        os: e.os,
-        arch: e.arch,
-        kernel_version: e.kernelVersion,
-        storage_driver: e.storageDriver,
-        logging_driver: e.loggingDriver,
-        cgroup_driver: e.cgroupDriver,
-        cgroup_version: e.cgroupVersion,
+        // What the daemon reports: bounded like any other string from the host.
+        version: labelValue(e.version),
+        api_version: labelValue(e.apiVersion),
+        min_api_version: labelValue(e.minApiVersion ?? ''),
+        os: labelValue(e.os),
+        arch: labelValue(e.arch),
+        kernel_version: labelValue(e.kernelVersion),
+        storage_driver: labelValue(e.storageDriver),
+        logging_driver: labelValue(e.loggingDriver),
+        cgroup_driver: labelValue(e.cgroupDriver),
+        cgroup_version: labelValue(e.cgroupVersion),
         rootless: String(e.rootless),
       },
       1,

@@ -3,6 +3,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Evaluation } from '../../evaluation/types.js';
 import type { ProbeLog } from '../../sources/exposure/probeLog.js';
+import { labelValue } from './labelValue.js';
 
 export function renderExposureMetrics(registry: Registry, evaluation: Evaluation): void {
   const summary = evaluation.exposure;
@@ -13,7 +14,8 @@ export function renderExposureMetrics(registry: Registry, evaluation: Evaluation
     labelNames: ['role', 'path'] as const,
     registers: [registry],
   });
-  for (const c of summary.certificates) notAfter.set({ role: c.role, path: c.path }, c.notAfterSeconds);
+  for (const c of summary.certificates)
+    notAfter.set({ role: c.role, path: labelValue(c.path) }, c.notAfterSeconds);
   if (summary.restartPending !== null) {
     new Gauge({
       name: 'dockersec_daemon_config_restart_pending',

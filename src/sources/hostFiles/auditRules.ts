@@ -1,10 +1,11 @@
 // Audit rules: the persistent rules files, the rules loaded in the kernel (auditctl -l), and the paths
 // CIS 1.1.3-1.1.18 want audited, located on this host rather than assumed.
 import { execFile } from 'node:child_process';
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { AuditFacts, AuditRule, AuditSubject, AuditTarget } from '../../facts/hostFileTypes.js';
 import { orAbsent } from '../absent.js';
+import { READ_LIMITS, readBoundedText } from '../boundedRead.js';
 import type { HostPaths } from '../hostPaths.js';
 import { hostRealpath } from './hostRealpath.js';
 
@@ -73,7 +74,7 @@ export async function readAuditRuleFiles(paths: HostPaths): Promise<{ files: str
   const files: string[] = [];
   const rules: AuditRule[] = [];
   for (const file of candidates) {
-    const text = await orAbsent(readFile(paths.resolve(file), 'utf8'), null);
+    const text = await orAbsent(readBoundedText(paths.resolve(file), READ_LIMITS.auditRules, file), null);
     if (text === null) continue;
     files.push(file);
     rules.push(...parseAuditRules(text, file));

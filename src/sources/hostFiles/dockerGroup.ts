@@ -1,7 +1,7 @@
 // Who is in the group that owns the Docker socket: /etc/group members and users with it as primary group.
-import { readFile } from 'node:fs/promises';
 import type { DockerGroup } from '../../facts/hostFileTypes.js';
 import { orAbsent } from '../absent.js';
+import { READ_LIMITS, readBoundedText } from '../boundedRead.js';
 import type { HostPaths } from '../hostPaths.js';
 
 export function parseGroupMembers(groupText: string, passwdText: string, name: string): DockerGroup {
@@ -30,8 +30,8 @@ export function parseGroupMembers(groupText: string, passwdText: string, name: s
 
 export async function readDockerGroup(paths: HostPaths, name: string): Promise<DockerGroup> {
   const [group, passwd] = await Promise.all([
-    orAbsent(readFile(paths.resolve('/etc/group'), 'utf8'), ''),
-    orAbsent(readFile(paths.resolve('/etc/passwd'), 'utf8'), ''),
+    orAbsent(readBoundedText(paths.resolve('/etc/group'), READ_LIMITS.accountTable, '/etc/group'), ''),
+    orAbsent(readBoundedText(paths.resolve('/etc/passwd'), READ_LIMITS.accountTable, '/etc/passwd'), ''),
   ]);
   return parseGroupMembers(group, passwd, name);
 }

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import type { SystemdFacts, UnitFiles } from '../../facts/hostFileTypes.js';
 import { type DockerdProcess, type Fact, type FileStat, factError, factOk } from '../../facts/types.js';
 import { orAbsent } from '../absent.js';
+import { READ_LIMITS, readBoundedText } from '../boundedRead.js';
 import { statPath } from '../fileStats.js';
 import type { HostPaths } from '../hostPaths.js';
 import {
@@ -35,8 +36,9 @@ async function isMasked(paths: HostPaths, hostPath: string): Promise<boolean> {
   return (await orAbsent(readlink(paths.resolve(hostPath)), null)) === '/dev/null';
 }
 
+/** A unit file or drop-in; a FIFO, a device or a file over the cap fails the systemd source with its path. */
 async function readText(paths: HostPaths, hostPath: string): Promise<string> {
-  return readFile(paths.resolve(hostPath), 'utf8');
+  return readBoundedText(paths.resolve(hostPath), READ_LIMITS.unitFile, hostPath);
 }
 
 /** A unit's fragment and drop-ins as systemd picks them: per drop-in name, the most important directory wins. */
@@ -110,7 +112,11 @@ async function environmentOf(
       problems.push(`EnvironmentFile=${entry} uses a glob`);
       continue;
     }
-    const text = await orAbsent(readFile(paths.resolve(file), 'utf8'), null);
+    // Bounded like the units: an environment file that is a FIFO or over the cap fails the source.
+    const text = await orAbsent(
+      readBoundedText(paths.resolve(file), READ_LIMITS.environmentFile, file),
+      null,
+    );
     if (text === null) {
       if (!optional) problems.push(`EnvironmentFile=${file} cannot be read`);
       continue;
