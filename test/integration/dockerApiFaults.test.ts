@@ -198,6 +198,36 @@ describe('the Docker API source', { timeout: 60_000 }, () => {
   });
 });
 
+describe('the Docker API client TLS files', { timeout: 30_000 }, () => {
+  test('a FIFO or an over-large file as the client CA fails the source at once, without blocking', async () => {
+    const fifo = join(dir, 'ca-fifo.pem');
+    const huge = join(dir, 'ca-huge.pem');
+    execFileSync('mkfifo', [fifo]);
+    await writeFile(huge, Buffer.alloc(MiB + 1, 0x41));
+    for (const [ca, reason] of [
+      [fifo, /cannot read TLS file .*ca-fifo\.pem: .* is a fifo, not a regular file/],
+      [huge, /cannot read TLS file .*ca-huge\.pem: .* is over the 1 MiB limit/],
+    ] as const) {
+      const parsed = parseArgs(
+        ['check', '--docker.host=tcp://127.0.0.1:9', '--docker.tls-verify', `--docker.tls-ca=${ca}`],
+        { DOCKER_HOST: '' },
+      );
+      if (parsed.command !== 'check') throw new Error('expected check options');
+      const w = wire({ ...parsed, configFile });
+      // A timer that still fires shows the event loop was never blocked by the read.
+      let ticks = 0;
+      const tick = setInterval(() => ticks++, 5);
+      const { value: facts, ms } = await timed(w.collector.collect('all'));
+      clearInterval(tick);
+      w.api.close();
+      assert.equal(facts.api.ok, false);
+      assert.match(errorOf(facts.api), reason);
+      assert.ok(ms < 2_000, `took ${ms} ms`);
+      assert.ok(ticks > 0 || ms < 10);
+    }
+  });
+});
+
 describe('serve against a broken Docker API', { timeout: 60_000 }, () => {
   let api: FakeDockerApi;
   let exporter: TestExporter | null = null;

@@ -1,7 +1,7 @@
 // Where the Docker API is and how to reach it, from --docker.host and the TLS client flags (or the docker CLI's env).
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { READ_LIMITS, readBounded } from '../boundedRead.js';
 
 export interface DockerTlsOptions {
   readonly caFile?: string;
@@ -77,8 +77,31 @@ export interface ConnectionOptions {
   rejectUnauthorized?: boolean;
 }
 
-/** Reads the client certificate files afresh, so rotated certificates are picked up at the next connect. */
-export function connectionOptions(ep: DockerEndpoint): ConnectionOptions {
+/**
+ * How long a client certificate file read is reused: every request asks for the files (one inspect per
+ * container), and a rotated certificate must still be picked up soon after it is replaced.
+ */
+const TLS_FILE_REUSE_MS = 5_000;
+const tlsFileCache = new Map<string, { readonly at: number; readonly bytes: Promise<Buffer> }>();
+
+/**
+ * A client TLS file, read without blocking the event loop: a regular file of at most 1 MiB (a FIFO or a
+ * device at the path is refused, not waited on), reused for a few seconds.
+ */
+function readTlsFile(file: string): Promise<Buffer> {
+  const now = Date.now();
+  const cached = tlsFileCache.get(file);
+  if (cached && now - cached.at < TLS_FILE_REUSE_MS) return cached.bytes;
+  const bytes = readBounded(file, READ_LIMITS.tlsFile).catch((e: unknown) => {
+    tlsFileCache.delete(file);
+    throw new EndpointError(`cannot read TLS file ${file}: ${(e as Error).message}`, { cause: e });
+  });
+  tlsFileCache.set(file, { at: now, bytes });
+  return bytes;
+}
+
+/** Reads the client certificate files afresh (within seconds), so rotated certificates are picked up at the next connect. */
+export async function connectionOptions(ep: DockerEndpoint): Promise<ConnectionOptions> {
   if (ep.socketPath) return { socketPath: ep.socketPath };
   const base: ConnectionOptions = {
     host: ep.tcp!.host,
@@ -86,19 +109,11 @@ export function connectionOptions(ep: DockerEndpoint): ConnectionOptions {
     protocol: ep.tls ? 'https' : 'http',
   };
   if (!ep.tls) return base;
-  const read = (f: string | undefined) => {
-    if (!f) return undefined;
-    try {
-      return readFileSync(f);
-    } catch (e) {
-      throw new EndpointError(`cannot read TLS file ${f}: ${(e as Error).message}`);
-    }
-  };
-  return {
-    ...base,
-    ca: read(ep.tls.caFile),
-    cert: read(ep.tls.certFile),
-    key: read(ep.tls.keyFile),
-    rejectUnauthorized: ep.tls.verify,
-  };
+  const read = (f: string | undefined) => (f ? readTlsFile(f) : Promise.resolve(undefined));
+  const [ca, cert, key] = await Promise.all([
+    read(ep.tls.caFile),
+    read(ep.tls.certFile),
+    read(ep.tls.keyFile),
+  ]);
+  return { ...base, ca, cert, key, rejectUnauthorized: ep.tls.verify };
 }

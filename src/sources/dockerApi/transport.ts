@@ -3,7 +3,7 @@
 // failure. Only GET and HEAD ever leave this module, and every request is counted.
 import http from 'node:http';
 import https from 'node:https';
-import { connectionOptions, type DockerEndpoint } from './endpoint.js';
+import { type ConnectionOptions, connectionOptions, type DockerEndpoint } from './endpoint.js';
 import { normalizeEndpoint, type RequestLog } from './requestLog.js';
 
 /** The largest answer the exporter takes; a big host's /containers/json is well under 1 MiB. */
@@ -99,11 +99,26 @@ export class DockerTransport {
     const what = `${method} ${normalizeEndpoint(path)}`;
     if (!READ_METHODS.has(method))
       return Promise.reject(new ReadOnlyViolation(`dockersec-exporter is read-only: refused ${what}`));
-    const conn = connectionOptions(this.endpoint);
+    this.requests.record(method, path);
+    return connectionOptions(this.endpoint).then(
+      (conn) => this.exchange(method, path, what, streaming, conn),
+      (e: unknown) => {
+        this.requests.record(method, path, true);
+        throw e;
+      },
+    );
+  }
+
+  private exchange(
+    method: string,
+    path: string,
+    what: string,
+    streaming: boolean,
+    conn: ConnectionOptions,
+  ): Promise<Answer | OpenStream> {
     const lib = conn.protocol === 'https' ? https : http;
     const { timeoutMs } = this.opts;
     const max = this.maxBodyBytes;
-    this.requests.record(method, path);
     return new Promise((resolve, reject) => {
       let settled = false;
       let received = 0;
