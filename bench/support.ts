@@ -29,7 +29,7 @@ export const rssMiB = (pid: number): number =>
 /** Runs a benchmark's main and exits with its outcome (daemons and servers it started are already stopped). */
 export function runBench(main: () => Promise<void>): void {
   main().then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (e) => {
       console.error(e);
       process.exit(1);

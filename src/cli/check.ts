@@ -11,19 +11,17 @@ import type { BuildInfo } from '../outputs/buildInfo.js';
 import { jsonReport } from '../outputs/report/jsonReport.js';
 import { sarifReport } from '../outputs/report/sarifReport.js';
 import { textReport } from '../outputs/report/textReport.js';
+import { EXIT_COULD_NOT_JUDGE, EXIT_FINDINGS, EXIT_OK } from './exitCodes.js';
 import type { CheckOptions } from './flags.js';
 import { wire } from './wiring.js';
 
-/** Usage error, internal error, or no verdict: the evaluation could not finish, and no report was written. */
-export const EXIT_COULD_NOT_JUDGE = 2;
-
 /** 1 when a control at or above the threshold fails, else 0. */
 export function exitCodeFor(evaluation: Evaluation, failOn: CheckOptions['failOn']): 0 | 1 {
-  if (failOn === 'none') return 0;
+  if (failOn === 'none') return EXIT_OK;
   const threshold = SEVERITIES.indexOf(failOn);
   return evaluation.results.some((r) => r.status === 'fail' && SEVERITIES.indexOf(r.severity) <= threshold)
-    ? 1
-    : 0;
+    ? EXIT_FINDINGS
+    : EXIT_OK;
 }
 
 export interface CheckDeps {
