@@ -1,6 +1,7 @@
 // Flags in the Prometheus exporter style (kingpin): --name=value or --name value, --flag / --no-flag for booleans.
 import { SEVERITIES, type Severity } from '../controls/types.js';
 import type { LogFormat, LogLevel } from '../log.js';
+import { parseListenAddress } from '../web/listenAddress.js';
 
 export class UsageError extends Error {}
 
@@ -202,6 +203,15 @@ export function parseDuration(text: string): number {
   return total;
 }
 
+/** A duration flag's value; an invalid one is a usage error naming the flag. */
+function durationFlag(name: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (e) {
+    throw new UsageError(`--${name}=${text}: ${(e as Error).message}`);
+  }
+}
+
 function parseCount(name: string, text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
@@ -315,7 +325,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   }
   const get = (n: string): string | undefined => values.get(n) ?? FLAGS.find((f) => f.name === n)?.default;
   const bool = (n: string): boolean | undefined => (values.has(n) ? values.get(n) === 'true' : undefined);
-  const dockerTimeoutMs = parseDuration(get('docker.timeout')!);
+  const dockerTimeoutMs = durationFlag('docker.timeout', get('docker.timeout')!);
   if (dockerTimeoutMs <= 0)
     throw new UsageError('--docker.timeout must be more than 0 (every request has a deadline)');
   const common: CommonOptions = {
@@ -340,7 +350,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
           .map((u) => u.trim())
           .filter(Boolean)
       : undefined,
-    tlsExpiryWarningMs: parseDuration(get('tls.expiry-warning')!),
+    tlsExpiryWarningMs: durationFlag('tls.expiry-warning', get('tls.expiry-warning')!),
   };
   if (command === 'check') {
     return {
@@ -354,18 +364,26 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   }
   const telemetryPath = get('web.telemetry-path')!;
   if (!telemetryPath.startsWith('/')) throw new UsageError('--web.telemetry-path must start with /');
+  const listenAddress = get('web.listen-address')!;
+  try {
+    parseListenAddress(listenAddress);
+  } catch (e) {
+    throw new UsageError(
+      `--web.listen-address=${listenAddress}: ${(e as Error).message.replace(/^listen address \S+: /, '')}`,
+    );
+  }
   const webMaxConnections = parseCount('web.max-connections', get('web.max-connections')!);
   if (webMaxConnections < 1) throw new UsageError('--web.max-connections must be at least 1');
   return {
     ...common,
     command,
-    listenAddress: get('web.listen-address')!,
+    listenAddress,
     telemetryPath,
     webConfigFile: values.get('web.config.file'),
     webMaxConnections,
     processMetrics: !(bool('web.disable-exporter-metrics') ?? false),
-    resyncIntervalMs: parseDuration(get('docker.resync-interval')!),
-    statPollIntervalMs: parseDuration(get('files.poll-interval')!),
+    resyncIntervalMs: durationFlag('docker.resync-interval', get('docker.resync-interval')!),
+    statPollIntervalMs: durationFlag('files.poll-interval', get('files.poll-interval')!),
     containersMaxSeries: parseCount('containers.max-series', get('containers.max-series')!),
   };
 }

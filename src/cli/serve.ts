@@ -5,6 +5,7 @@ import type { Evaluation } from '../evaluation/types.js';
 import type { Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
 import { createApp } from '../outputs/http/app.js';
+import { VerdictLog } from '../outputs/logs/verdictLog.js';
 import { ContainerSeriesBudget } from '../outputs/metrics/containerMetrics.js';
 import { renderEvaluation } from '../outputs/metrics/evaluationMetrics.js';
 import { exporterRegistry, WebConfigReloads } from '../outputs/metrics/exporterMetrics.js';
@@ -12,10 +13,13 @@ import { registerWebMetrics, WebTraffic } from '../outputs/metrics/webMetrics.js
 import {
   AUTH_THROTTLE_REASONS,
   CONNECTION_REJECT_REASONS,
+  type Listening,
+  type ListenOptions,
   listen,
   TLS_FAILURE_REASONS,
+  WebConfigError,
 } from '../web/index.js';
-import type { ServeOptions } from './flags.js';
+import { type ServeOptions, UsageError } from './flags.js';
 import { wire } from './wiring.js';
 
 export interface RunningExporter {
@@ -52,14 +56,10 @@ export async function startExporter(
   let current: { evaluation: Evaluation; metricsText: string } | null = null;
   let rendering: Promise<void> = Promise.resolve();
   let sequence = 0;
-  let lastStatus = new Map<string, string>();
+  const verdicts = new VerdictLog(logger).start();
   monitor.on('evaluation', (evaluation, trigger) => {
     const mine = ++sequence;
-    for (const r of evaluation.results) {
-      if (lastStatus.get(r.id) !== r.status)
-        logger.info('control verdict', { control: r.id, status: r.status, trigger });
-    }
-    lastStatus = new Map(evaluation.results.map((r) => [r.id, r.status]));
+    verdicts.record(evaluation, trigger);
     rendering = renderEvaluation(evaluation, build, containerSeries).then(
       (metricsText) => {
         // Renders finish in order in practice; never let an older one replace a newer one.
@@ -86,7 +86,7 @@ export async function startExporter(
     current: () => current,
     exporterRegistry: registry,
   });
-  const server = await listen(app, {
+  const server = await listenOrExplain(app, {
     listenAddress: opts.listenAddress,
     webConfigFile: opts.webConfigFile,
     logger,
@@ -97,27 +97,80 @@ export async function startExporter(
     onAuthThrottled: (reason) => web.authThrottled.inc(reason),
   });
   if (server.tls) web.tlsHandshakeFailures.expect(TLS_FAILURE_REASONS);
-  logger.info('listening', {
-    address: `${server.address.host}:${server.address.port}`,
-    docker_host: opts.dockerHost,
-  });
   const first = await monitor.start();
   // The evaluation listener above renders it; serve nothing half-made until it has.
   await rendering;
   if (!current) throw new Error('rendering the first evaluation failed');
-  logger.info('first evaluation done', {
-    ...first.summary,
-    docker_reachable: first.docker.reachable,
-    config: first.daemonConfigPath,
-  });
+  logger.info('started', startLine(build, [server], first));
   return {
     monitor,
     address: server.address,
     async close() {
+      verdicts.close();
       containers.close();
       await monitor.stop();
       api.close();
       await server.close();
     },
   };
+}
+
+/** The one line `serve` logs at start: what runs, where it listens, which sources it found. */
+export function startLine(
+  build: BuildInfo,
+  servers: readonly Pick<Listening, 'address' | 'tls'>[],
+  first: Evaluation,
+): Record<string, unknown> {
+  const sources = Object.entries(first.sources);
+  return {
+    version: build.version,
+    revision: build.revision,
+    listen: servers
+      .map(
+        (s) => `${s.address.host.includes(':') ? `[${s.address.host}]` : s.address.host}:${s.address.port}`,
+      )
+      .join(','),
+    tls: servers.some((s) => s.tls),
+    docker_host: first.docker.host,
+    docker: first.docker.reachable ? (first.docker.version ?? 'reachable') : 'unreachable',
+    daemon_json: first.daemonConfigPath ?? 'unknown',
+    sources_up: sources
+      .filter(([, s]) => s.up)
+      .map(([n]) => n)
+      .join(','),
+    sources_down: sources
+      .filter(([, s]) => !s.up)
+      .map(([n]) => n)
+      .join(','),
+    failing: first.summary.fail,
+    undecided: first.summary.error,
+  };
+}
+
+/** Binding errors and web config errors become one line naming the flag (and the file), not a stack trace. */
+async function listenOrExplain(app: Parameters<typeof listen>[0], opts: ListenOptions): Promise<Listening> {
+  try {
+    return await listen(app, opts);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (e instanceof WebConfigError) {
+      const file = opts.webConfigFile ?? '';
+      throw new UsageError(
+        `--web.config.file ${file}: ${err.message.startsWith(file) ? err.message.slice(file.length).replace(/^:\s*/, '') : err.message}`,
+      );
+    }
+    if (err.syscall === 'listen' || err.syscall === 'bind' || err.syscall === 'getaddrinfo')
+      throw new UsageError(`--web.listen-address ${opts.listenAddress}: ${bindProblem(err)}`);
+    throw e;
+  }
+}
+
+function bindProblem(err: NodeJS.ErrnoException): string {
+  const known: Record<string, string> = {
+    EADDRINUSE: 'address already in use',
+    EACCES: 'permission denied (ports below 1024 need privileges)',
+    EADDRNOTAVAIL: 'no such address on this host',
+    ENOTFOUND: 'host name not found',
+  };
+  return `${known[err.code ?? ''] ?? err.message} (${err.code})`;
 }

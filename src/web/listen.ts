@@ -275,16 +275,16 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
   });
   const info = server.address() as AddressInfo;
   const address = { host: info.address, port: info.port };
-  logger.info('Listening on', {
+  logger.debug('Listening on', {
     address: `${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
   });
   if (active?.tls) {
-    logger.info('TLS is enabled.', { http2: false });
+    logger.debug('TLS is enabled.', { http2: false });
     if (active.web.http.http2) {
-      logger.info('http_server_config.http2 is accepted but HTTP/2 is not provided; serving HTTP/1.1');
+      logger.warn('http_server_config.http2 is accepted but HTTP/2 is not provided; serving HTTP/1.1');
     }
   } else {
-    logger.info('TLS is disabled.', { http2: false });
+    logger.debug('TLS is disabled.', { http2: false });
   }
 
   let watcher: FSWatcher | undefined;

@@ -265,7 +265,7 @@ describe('runtime controls on a real dockerd', { skip, timeout: 300_000 }, () =>
     serve.stdout.on('data', (d) => (logs += d));
     serve.stderr.on('data', (d) => (logs += d));
     try {
-      await waitFor('first evaluation logged', async () => logs.includes('first evaluation done'), 60_000);
+      await waitFor('start logged', async () => logs.includes('msg=started'), 60_000);
       await daemon.docker([
         'create',
         '--name',
