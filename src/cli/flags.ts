@@ -13,6 +13,8 @@ interface FlagDef {
   readonly default?: string;
   readonly choices?: readonly string[];
   readonly commands: readonly ('serve' | 'check')[];
+  /** May be given several times; every value is kept. */
+  readonly repeatable?: boolean;
 }
 
 const BOTH = ['serve', 'check'] as const;
@@ -101,8 +103,15 @@ const FLAGS: readonly FlagDef[] = [
   {
     name: 'web.listen-address',
     kind: 'string',
-    help: 'Address to listen on for HTTP.',
+    help: 'Address to listen on for HTTP; repeat the flag to listen on several.',
     default: ':9612',
+    commands: ['serve'],
+    repeatable: true,
+  },
+  {
+    name: 'web.systemd-socket',
+    kind: 'bool',
+    help: 'Use the listening sockets systemd passes (socket activation) instead of --web.listen-address.',
     commands: ['serve'],
   },
   {
@@ -235,7 +244,9 @@ export interface CommonOptions {
 
 export interface ServeOptions extends CommonOptions {
   readonly command: 'serve';
-  readonly listenAddress: string;
+  readonly listenAddresses: readonly string[];
+  /** --web.systemd-socket: serve the sockets systemd passes, not listenAddresses. */
+  readonly systemdSocket: boolean;
   readonly telemetryPath: string;
   readonly webConfigFile: string | undefined;
   readonly webMaxConnections: number;
@@ -290,6 +301,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     args = args.slice(1);
   }
   const values = new Map<string, string>();
+  const repeated = new Map<string, string[]>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '-h' || arg === '--help') return { command: 'help', text: usage(command) };
@@ -322,6 +334,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       );
     }
     values.set(name, value);
+    if (def.repeatable) repeated.set(name, [...(repeated.get(name) ?? []), value]);
   }
   const get = (n: string): string | undefined => values.get(n) ?? FLAGS.find((f) => f.name === n)?.default;
   const bool = (n: string): boolean | undefined => (values.has(n) ? values.get(n) === 'true' : undefined);
@@ -364,20 +377,23 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   }
   const telemetryPath = get('web.telemetry-path')!;
   if (!telemetryPath.startsWith('/')) throw new UsageError('--web.telemetry-path must start with /');
-  const listenAddress = get('web.listen-address')!;
-  try {
-    parseListenAddress(listenAddress);
-  } catch (e) {
-    throw new UsageError(
-      `--web.listen-address=${listenAddress}: ${(e as Error).message.replace(/^listen address \S+: /, '')}`,
-    );
+  const listenAddresses = repeated.get('web.listen-address') ?? [get('web.listen-address')!];
+  for (const listenAddress of listenAddresses) {
+    try {
+      parseListenAddress(listenAddress);
+    } catch (e) {
+      throw new UsageError(
+        `--web.listen-address=${listenAddress}: ${(e as Error).message.replace(/^listen address \S+: /, '')}`,
+      );
+    }
   }
   const webMaxConnections = parseCount('web.max-connections', get('web.max-connections')!);
   if (webMaxConnections < 1) throw new UsageError('--web.max-connections must be at least 1');
   return {
     ...common,
     command,
-    listenAddress,
+    listenAddresses,
+    systemdSocket: bool('web.systemd-socket') ?? false,
     telemetryPath,
     webConfigFile: values.get('web.config.file'),
     webMaxConnections,

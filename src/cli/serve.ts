@@ -13,9 +13,12 @@ import { registerWebMetrics, WebTraffic } from '../outputs/metrics/webMetrics.js
 import {
   AUTH_THROTTLE_REASONS,
   CONNECTION_REJECT_REASONS,
+  type ListenError,
   type Listening,
   type ListenOptions,
   listen,
+  SystemdSocketError,
+  systemdListenFds,
   TLS_FAILURE_REASONS,
   WebConfigError,
 } from '../web/index.js';
@@ -87,7 +90,7 @@ export async function startExporter(
     exporterRegistry: registry,
   });
   const server = await listenOrExplain(app, {
-    listenAddress: opts.listenAddress,
+    ...(opts.systemdSocket ? { systemdFds: systemdFds() } : { listenAddresses: opts.listenAddresses }),
     webConfigFile: opts.webConfigFile,
     logger,
     onReload: (ok) => webConfig?.record(ok),
@@ -101,7 +104,7 @@ export async function startExporter(
   // The evaluation listener above renders it; serve nothing half-made until it has.
   await rendering;
   if (!current) throw new Error('rendering the first evaluation failed');
-  logger.info('started', startLine(build, [server], first));
+  logger.info('started', startLine(build, server, first));
   return {
     monitor,
     address: server.address,
@@ -118,10 +121,11 @@ export async function startExporter(
 /** The one line `serve` logs at start: what runs, where it listens, which sources it found. */
 export function startLine(
   build: BuildInfo,
-  servers: readonly Pick<Listening, 'address' | 'tls'>[],
+  server: Pick<Listening, 'listeners' | 'tls'>,
   first: Evaluation,
 ): Record<string, unknown> {
   const sources = Object.entries(first.sources);
+  const servers = server.listeners;
   return {
     version: build.version,
     revision: build.revision,
@@ -130,7 +134,7 @@ export function startLine(
         (s) => `${s.address.host.includes(':') ? `[${s.address.host}]` : s.address.host}:${s.address.port}`,
       )
       .join(','),
-    tls: servers.some((s) => s.tls),
+    tls: server.tls,
     docker_host: first.docker.host,
     docker: first.docker.reachable ? (first.docker.version ?? 'reachable') : 'unreachable',
     daemon_json: first.daemonConfigPath ?? 'unknown',
@@ -159,8 +163,11 @@ async function listenOrExplain(app: Parameters<typeof listen>[0], opts: ListenOp
         `--web.config.file ${file}: ${err.message.startsWith(file) ? err.message.slice(file.length).replace(/^:\s*/, '') : err.message}`,
       );
     }
-    if (err.syscall === 'listen' || err.syscall === 'bind' || err.syscall === 'getaddrinfo')
-      throw new UsageError(`--web.listen-address ${opts.listenAddress}: ${bindProblem(err)}`);
+    if (err.syscall === 'listen' || err.syscall === 'bind' || err.syscall === 'getaddrinfo') {
+      const target = (err as ListenError).target ?? '';
+      const flag = target.startsWith('systemd') ? '--web.systemd-socket' : '--web.listen-address';
+      throw new UsageError(`${flag} ${target}: ${bindProblem(err)}`);
+    }
     throw e;
   }
 }
@@ -173,4 +180,13 @@ function bindProblem(err: NodeJS.ErrnoException): string {
     ENOTFOUND: 'host name not found',
   };
   return `${known[err.code ?? ''] ?? err.message} (${err.code})`;
+}
+
+function systemdFds(): number[] {
+  try {
+    return systemdListenFds();
+  } catch (e) {
+    if (e instanceof SystemdSocketError) throw new UsageError(`--web.systemd-socket: ${e.message}`);
+    throw e;
+  }
 }

@@ -89,6 +89,9 @@ const REFRESH: Record<Trigger, Refresh> = {
   reconnect: 'api',
 };
 
+/** Every trigger, so `dockersec_evaluations_total` starts at 0 for each. */
+export const TRIGGERS = Object.keys(REFRESH) as Trigger[];
+
 /**
  * Two pending refreshes of different sources together mean refreshing everything; every refresh snapshots
  * the container inventory, so 'containers' adds nothing to another one.

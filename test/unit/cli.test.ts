@@ -11,7 +11,7 @@ describe('flags', () => {
     const o = parseArgs([], {});
     assert.equal(o.command, 'serve');
     if (o.command !== 'serve') return;
-    assert.equal(o.listenAddress, ':9612');
+    assert.deepEqual(o.listenAddresses, [':9612']);
     assert.equal(o.telemetryPath, '/metrics');
     assert.equal(o.dockerHost, 'unix:///var/run/docker.sock');
     assert.equal(o.resyncIntervalMs, 300_000);
@@ -37,7 +37,7 @@ describe('flags', () => {
       {},
     );
     if (o.command !== 'serve') throw new Error('serve expected');
-    assert.equal(o.listenAddress, '127.0.0.1:1');
+    assert.deepEqual(o.listenAddresses, ['127.0.0.1:1']);
     assert.equal(o.logFormat, 'json');
     assert.equal(o.tls.verify, false);
   });
