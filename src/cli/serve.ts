@@ -2,6 +2,7 @@
 import { CATALOG } from '../controls/catalog.js';
 import { evaluationDeadlineMs, Monitor } from '../evaluation/monitor.js';
 import type { Evaluation } from '../evaluation/types.js';
+import { WaiverFileError, WaiverPolicySource } from '../evaluation/waiverPolicy.js';
 import type { Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
 import { createApp } from '../outputs/http/app.js';
@@ -36,8 +37,11 @@ export async function startExporter(
   build: BuildInfo,
   logger: Logger,
 ): Promise<RunningExporter> {
+  // A waivers file that cannot be applied stops the exporter before anything is served.
+  const waivers = opts.waiversFile ? await loadWaivers(opts, logger) : undefined;
   const { paths, requests, api, collector, containers, probes } = wire(opts);
   const monitor = new Monitor({
+    waivers,
     collector,
     api,
     catalog: CATALOG,
@@ -78,6 +82,7 @@ export async function startExporter(
     processMetrics: opts.processMetrics,
     webConfig,
     probes,
+    waivers,
   });
   const web = new WebTraffic();
   web.connectionsRejected.expect(CONNECTION_REJECT_REASONS);
@@ -101,6 +106,7 @@ export async function startExporter(
   });
   if (server.tls) web.tlsHandshakeFailures.expect(TLS_FAILURE_REASONS);
   const first = await monitor.start();
+  await waivers?.watch((why) => monitor.trigger(why));
   // The evaluation listener above renders it; serve nothing half-made until it has.
   await rendering;
   if (!current) throw new Error('rendering the first evaluation failed');
@@ -110,6 +116,7 @@ export async function startExporter(
     address: server.address,
     async close() {
       verdicts.close();
+      await waivers?.close();
       containers.close();
       await monitor.stop();
       api.close();
@@ -187,6 +194,24 @@ function systemdFds(): number[] {
     return systemdListenFds();
   } catch (e) {
     if (e instanceof SystemdSocketError) throw new UsageError(`--web.systemd-socket: ${e.message}`);
+    throw e;
+  }
+}
+
+async function loadWaivers(opts: ServeOptions, logger: Logger): Promise<WaiverPolicySource> {
+  try {
+    return await WaiverPolicySource.load(
+      {
+        file: opts.waiversFile!,
+        catalog: CATALOG,
+        maxDurationMs: opts.waiversMaxDurationMs,
+        expiryWarningMs: opts.waiversExpiryWarningMs,
+      },
+      logger,
+    );
+  } catch (e) {
+    // The entry point reports a usage error as one line and exits 2.
+    if (e instanceof WaiverFileError) throw new UsageError(e.message);
     throw e;
   }
 }
