@@ -6,6 +6,15 @@ import { parseListenAddress } from '../web/listenAddress.js';
 export class UsageError extends Error {}
 
 type Kind = 'string' | 'bool' | 'duration';
+type Group = 'docker' | 'host' | 'web' | 'logging' | 'policy' | 'report';
+const GROUPS: Record<Group, string> = {
+  docker: 'Docker (what is audited, and how it is reached)',
+  host: 'Host (files read on the machine dockerd runs on)',
+  web: 'Web (serve: listeners, /metrics)',
+  logging: 'Logging',
+  policy: 'Policy (what is judged, and how strictly)',
+  report: 'Report (check)',
+};
 interface FlagDef {
   readonly name: string;
   readonly kind: Kind;
@@ -13,6 +22,10 @@ interface FlagDef {
   readonly default?: string;
   readonly choices?: readonly string[];
   readonly commands: readonly ('serve' | 'check')[];
+  /** Where --help lists it. */
+  readonly group: Group;
+  /** What the value is, in --help (`--docker.host=URL`); booleans have none. */
+  readonly placeholder?: string;
   /** May be given several times; every value is kept. */
   readonly repeatable?: boolean;
 }
@@ -21,24 +34,30 @@ const BOTH = ['serve', 'check'] as const;
 const FLAGS: readonly FlagDef[] = [
   {
     name: 'docker.host',
+    group: 'docker',
+    placeholder: 'URL',
     kind: 'string',
     help: 'Docker Engine API address (unix:///path or tcp://host:port). Default: $DOCKER_HOST, else unix:///var/run/docker.sock.',
     commands: BOTH,
   },
   {
     name: 'docker.config-file',
+    group: 'docker',
+    placeholder: 'PATH',
     kind: 'string',
     help: "daemon.json to audit. Default: the running dockerd's --config-file, else /etc/docker/daemon.json (rootless: ~/.config/docker/daemon.json).",
     commands: BOTH,
   },
   {
     name: 'docker.tls',
+    group: 'docker',
     kind: 'bool',
     help: 'Use TLS to reach a tcp:// Docker host (implied by the other --docker.tls-* flags or $DOCKER_TLS_VERIFY).',
     commands: BOTH,
   },
   {
     name: 'docker.tls-verify',
+    group: 'docker',
     kind: 'bool',
     help: "Verify the daemon's certificate against the CA.",
     default: 'true',
@@ -46,19 +65,32 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'docker.tls-ca',
+    group: 'docker',
+    placeholder: 'PATH',
     kind: 'string',
     help: 'CA certificate for the Docker host (default $DOCKER_CERT_PATH/ca.pem with $DOCKER_TLS_VERIFY).',
     commands: BOTH,
   },
   {
     name: 'docker.tls-cert',
+    group: 'docker',
+    placeholder: 'PATH',
     kind: 'string',
     help: 'Client certificate for the Docker host.',
     commands: BOTH,
   },
-  { name: 'docker.tls-key', kind: 'string', help: 'Client key for the Docker host.', commands: BOTH },
+  {
+    name: 'docker.tls-key',
+    group: 'docker',
+    placeholder: 'PATH',
+    kind: 'string',
+    help: 'Client key for the Docker host.',
+    commands: BOTH,
+  },
   {
     name: 'docker.timeout',
+    group: 'docker',
+    placeholder: 'DURATION',
     kind: 'duration',
     help: 'Deadline of one Docker API request, its whole answer included.',
     default: '10s',
@@ -66,6 +98,8 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'host.root',
+    group: 'host',
+    placeholder: 'PATH',
     kind: 'string',
     help: "Where the host's / is mounted (when the exporter runs in a container).",
     default: '/',
@@ -73,12 +107,16 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'host.trusted-users',
+    group: 'host',
+    placeholder: 'USER,...',
     kind: 'string',
     help: 'Comma-separated users allowed in the group that owns the Docker socket (CIS 1.1.2). Without it the members are listed, not judged.',
     commands: BOTH,
   },
   {
     name: 'tls.expiry-warning',
+    group: 'policy',
+    placeholder: 'DURATION',
     kind: 'duration',
     help: 'tls_cert_expiry fails when a daemon TLS certificate has less validity left than this.',
     default: '30d',
@@ -86,6 +124,8 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'log.level',
+    group: 'logging',
+    placeholder: 'LEVEL',
     kind: 'string',
     help: 'Log level.',
     default: 'info',
@@ -94,6 +134,8 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'log.format',
+    group: 'logging',
+    placeholder: 'FORMAT',
     kind: 'string',
     help: 'Log format.',
     default: 'logfmt',
@@ -102,6 +144,8 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'web.listen-address',
+    group: 'web',
+    placeholder: '[HOST]:PORT',
     kind: 'string',
     help: 'Address to listen on for HTTP; repeat the flag to listen on several.',
     default: ':9612',
@@ -110,12 +154,15 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'web.systemd-socket',
+    group: 'web',
     kind: 'bool',
     help: 'Use the listening sockets systemd passes (socket activation) instead of --web.listen-address.',
     commands: ['serve'],
   },
   {
     name: 'web.telemetry-path',
+    group: 'web',
+    placeholder: 'PATH',
     kind: 'string',
     help: 'Path under which to expose metrics.',
     default: '/metrics',
@@ -123,12 +170,16 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'web.config.file',
+    group: 'web',
+    placeholder: 'PATH',
     kind: 'string',
     help: 'exporter-toolkit web configuration file (TLS, basic auth, headers).',
     commands: ['serve'],
   },
   {
     name: 'web.max-connections',
+    group: 'web',
+    placeholder: 'COUNT',
     kind: 'string',
     help: 'Most open HTTP connections; more are closed at once (one client address may hold a quarter of them).',
     default: '256',
@@ -136,12 +187,15 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'web.disable-exporter-metrics',
+    group: 'web',
     kind: 'bool',
     help: 'Exclude process_* and nodejs_* metrics of the exporter itself.',
     commands: ['serve'],
   },
   {
     name: 'docker.resync-interval',
+    group: 'docker',
+    placeholder: 'DURATION',
     kind: 'duration',
     help: 'Full re-evaluation interval, a safety net behind file watches and Docker events.',
     default: '5m',
@@ -149,6 +203,8 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'files.poll-interval',
+    group: 'host',
+    placeholder: 'DURATION',
     kind: 'duration',
     help: 'How often to stat the socket and daemon.json for ownership/permission changes.',
     default: '2s',
@@ -156,12 +212,16 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'waivers.file',
+    group: 'policy',
+    placeholder: 'PATH',
     kind: 'string',
     help: 'YAML file of accepted exceptions (controls, reason, owner, expires, ticket, containers); hot-reloaded by serve.',
     commands: BOTH,
   },
   {
     name: 'waivers.max-duration',
+    group: 'policy',
+    placeholder: 'DURATION',
     kind: 'duration',
     help: 'A waiver that expires further away than this is refused.',
     default: '1y',
@@ -169,6 +229,8 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'waivers.expiry-warning',
+    group: 'policy',
+    placeholder: 'DURATION',
     kind: 'duration',
     help: 'A waiver ending within this is counted as expiring.',
     default: '14d',
@@ -176,12 +238,15 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'swarm.expected',
+    group: 'policy',
     kind: 'bool',
     help: 'Swarm mode is meant to run on this host: an active swarm then passes swarm_mode (CIS 5.1).',
     commands: BOTH,
   },
   {
     name: 'containers.max-series',
+    group: 'web',
+    placeholder: 'COUNT',
     kind: 'string',
     help: 'Most dockersec_container_control_failing series per scrape; counts stay exact and dockersec_container_series_dropped_total counts the rest.',
     default: '500',
@@ -189,14 +254,18 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'format',
+    group: 'report',
+    placeholder: 'FORMAT',
     kind: 'string',
     help: 'Report format.',
     default: 'text',
-    choices: ['text', 'json', 'sarif'],
+    choices: ['text', 'table', 'json', 'sarif'],
     commands: ['check'],
   },
   {
     name: 'fail-on',
+    group: 'policy',
+    placeholder: 'SEVERITY',
     kind: 'string',
     help: 'Exit 1 when a control of this severity or higher fails (none: never).',
     default: 'low',
@@ -205,32 +274,56 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'controls',
+    group: 'policy',
+    placeholder: 'ID,...',
     kind: 'string',
     help: 'Comma-separated control ids: judge only these (with --sections: these and the sections).',
     commands: ['check'],
   },
   {
     name: 'sections',
+    group: 'policy',
+    placeholder: 'SECTION,...',
     kind: 'string',
     help: 'Comma-separated sections (host_configuration, daemon_configuration, daemon_files, container_images, container_runtime): judge only their controls.',
     commands: ['check'],
   },
   {
     name: 'skip',
+    group: 'policy',
+    placeholder: 'ID,...',
     kind: 'string',
     help: 'Comma-separated control ids not to judge.',
     commands: ['check'],
   },
   {
     name: 'output',
+    group: 'report',
+    placeholder: 'PATH',
     kind: 'string',
     help: 'Write the report to this file instead of stdout.',
     commands: ['check'],
   },
   {
     name: 'color',
+    group: 'report',
     kind: 'bool',
     help: 'Colour the text report (default: when stdout is a terminal and NO_COLOR is unset).',
+    commands: ['check'],
+  },
+  {
+    name: 'width',
+    group: 'report',
+    placeholder: 'COLUMNS',
+    kind: 'string',
+    help: 'Line width of the text report (default: the terminal width, else 80).',
+    commands: ['check'],
+  },
+  {
+    name: 'quiet',
+    group: 'report',
+    kind: 'bool',
+    help: 'Text report: one line per failing control and the summary, nothing else.',
     commands: ['check'],
   },
 ];
@@ -265,6 +358,12 @@ function durationFlag(name: string, text: string): number {
   } catch (e) {
     throw new UsageError(`--${name}=${text}: ${(e as Error).message}`);
   }
+}
+
+function reportWidth(text: string): number {
+  const n = parseCount('width', text);
+  if (n < 40 || n > 1000) throw new UsageError(`--width=${text}: between 40 and 1000 columns`);
+  return n;
 }
 
 function parseCount(name: string, text: string): number {
@@ -308,7 +407,11 @@ export interface ServeOptions extends CommonOptions {
 
 export interface CheckOptions extends CommonOptions {
   readonly command: 'check';
-  readonly format: 'text' | 'json' | 'sarif';
+  readonly format: 'text' | 'table' | 'json' | 'sarif';
+  /** --width: columns of the text report; undefined: the terminal's, else 80. */
+  readonly width: number | undefined;
+  /** --quiet: one line per failing control and the summary. */
+  readonly quiet: boolean;
   readonly failOn: Severity | 'none';
   readonly output: string | undefined;
   readonly color: boolean | undefined;
@@ -322,32 +425,88 @@ export type ParsedCommand =
   | { command: 'help'; text: string }
   | { command: 'version' };
 
-export function usage(command: 'serve' | 'check'): string {
-  const lines = [
-    command === 'serve'
-      ? 'usage: dockersec-exporter [serve] [flags]   (or: dockersec-exporter check [flags])'
-      : 'usage: dockersec-exporter check [flags]',
-    '',
-    'Flags:',
-  ];
-  for (const f of FLAGS.filter((d) => d.commands.includes(command))) {
-    const arg =
-      f.kind === 'bool' ? `--[no-]${f.name}` : `--${f.name}=${f.kind === 'duration' ? 'DURATION' : 'VALUE'}`;
-    const extra = [
-      f.choices ? `one of ${f.choices.join(', ')}` : '',
-      f.default !== undefined ? `default ${f.default}` : '',
-    ]
-      .filter(Boolean)
-      .join('; ');
-    lines.push(`  ${arg}`, `      ${f.help}${extra ? ` (${extra})` : ''}`);
+const COMMANDS: readonly [string, string][] = [
+  ['serve', 'Run the exporter: keep evaluating, serve /metrics and the landing page (the default command).'],
+  [
+    'check',
+    'Evaluate once, print a report, exit 0 (nothing at or above --fail-on fails), 1 (something does) or 2 (could not judge).',
+  ],
+  ['help [COMMAND]', 'Show this help, or the flags of one command (help check).'],
+];
+
+/** Word-wraps `text` after `first` to `width` columns, every line after the first indented by `indent`. */
+function wrap(first: string, text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(' ').filter(Boolean)) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line = empty ? line + word : `${line} ${word}`;
+    empty = false;
   }
-  lines.push('  -h, --help', '  --version');
+  lines.push(line);
+  return lines;
+}
+
+const HELP_WIDTH = 80;
+
+export function usage(command: 'serve' | 'check'): string {
+  const lines =
+    command === 'serve'
+      ? [
+          'Usage: dockersec-exporter [COMMAND] [FLAGS]',
+          '',
+          'Audits the security of a Docker daemon (CIS Docker Benchmark) for Prometheus.',
+          '',
+          'Commands:',
+          ...COMMANDS.flatMap(([name, help]) =>
+            wrap(`  ${name.padEnd(16)}`, help, HELP_WIDTH, ' '.repeat(18)),
+          ),
+        ]
+      : ['Usage: dockersec-exporter check [FLAGS]', '', ...wrap('', COMMANDS[1]![1], HELP_WIDTH, '')];
+  const own = FLAGS.filter((d) => d.commands.includes(command));
+  for (const [group, heading] of Object.entries(GROUPS) as [Group, string][]) {
+    const flags = own.filter((f) => f.group === group);
+    if (flags.length === 0) continue;
+    lines.push('', `${heading}:`);
+    for (const f of flags) {
+      const arg = f.kind === 'bool' ? `--[no-]${f.name}` : `--${f.name}=${f.placeholder ?? 'VALUE'}`;
+      const extra = [
+        f.choices ? `one of ${f.choices.join(', ')}` : '',
+        f.default !== undefined ? `default ${f.default}` : '',
+        f.repeatable ? 'repeatable' : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
+      lines.push(
+        `  ${arg}`,
+        ...wrap('      ', `${f.help}${extra ? ` (${extra})` : ''}`, HELP_WIDTH, '      '),
+      );
+    }
+  }
+  lines.push(
+    '',
+    'Other:',
+    '  -h, --help',
+    '      Show this help.',
+    '  --version',
+    '      Show the version and exit.',
+  );
+  if (command === 'serve') lines.push('', 'Run `dockersec-exporter help check` for the flags of check.');
   return lines.join('\n');
 }
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedCommand {
   let command: 'serve' | 'check' = 'serve';
   let args = [...argv];
+  if (args[0] === 'help') {
+    const topic = args[1];
+    if (args.length > 2 || (topic !== undefined && topic !== 'serve' && topic !== 'check'))
+      throw new UsageError(`help takes one of serve, check (got ${JSON.stringify(args.slice(1).join(' '))})`);
+    return { command: 'help', text: usage(topic === 'check' ? 'check' : 'serve') };
+  }
   if (args[0] === 'check' || args[0] === 'serve') {
     command = args[0];
     args = args.slice(1);
@@ -440,6 +599,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       failOn: get('fail-on') as CheckOptions['failOn'],
       output: values.get('output'),
       color: bool('color'),
+      width: values.has('width') ? reportWidth(values.get('width')!) : undefined,
+      quiet: bool('quiet') ?? false,
       scope: Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)),
     };
   }

@@ -51,7 +51,7 @@ describe('flags', () => {
   });
   test('usage errors', () => {
     assert.throws(() => parseArgs(['--nope'], {}), UsageError);
-    assert.throws(() => parseArgs(['check', '--format', 'xml'], {}), /one of text, json, sarif/);
+    assert.throws(() => parseArgs(['check', '--format', 'xml'], {}), /one of text, table, json, sarif/);
     assert.throws(() => parseArgs(['--format', 'json'], {}), /not a flag of the serve command/);
     assert.throws(() => parseArgs(['--web.telemetry-path', 'metrics'], {}), /start with \//);
     assert.throws(() => parseArgs(['--docker.resync-interval', '5 minutes'], {}), /invalid duration/);
@@ -88,5 +88,40 @@ describe('check exit codes', () => {
     assert.equal(exitCodeFor(e, 'medium'), 1);
     assert.equal(exitCodeFor(e, 'high'), 0);
     assert.equal(exitCodeFor(e, 'none'), 0);
+  });
+});
+
+describe('help', () => {
+  const help = (argv: string[]) => {
+    const o = parseArgs(argv, {});
+    if (o.command !== 'help') throw new Error(`help expected for ${argv.join(' ')}`);
+    return o.text;
+  };
+  test('--help: commands, then flags grouped by area, each with what it expects', () => {
+    const text = help(['--help']);
+    assert.match(text, /^Commands:\n {2}serve .*\n.*\n {2}check .*\n.*\n {2}help \[COMMAND\]/m);
+    const headings = [...text.matchAll(/^(\w+)[^\n]*:$/gm)].map((m) => m[1]);
+    assert.deepEqual(headings, ['Commands', 'Docker', 'Host', 'Web', 'Logging', 'Policy', 'Other']);
+    assert.doesNotMatch(text, /VALUE/);
+    assert.match(text, /--docker\.host=URL\n/);
+    assert.match(text, /--web\.listen-address=\[HOST\]:PORT\n/);
+    assert.match(text, /--docker\.timeout=DURATION\n/);
+    assert.match(text, /--\[no-\]web\.systemd-socket\n/);
+    assert.doesNotMatch(text, /--fail-on=/, 'check flags only in help check');
+    for (const line of text.split('\n')) assert.ok(line.length <= 80, `over 80 columns: ${line}`);
+  });
+  test('help, help serve, help check, check --help', () => {
+    assert.equal(help(['help']), help(['--help']));
+    assert.equal(help(['help', 'serve']), help(['serve', '--help']));
+    const check = help(['help', 'check']);
+    assert.equal(check, help(['check', '--help']));
+    assert.match(check, /^Report \(check\):$/m);
+    assert.match(check, /--fail-on=SEVERITY/);
+    assert.match(check, /--format=FORMAT\n.*one of text, table, json, sarif/);
+    assert.doesNotMatch(check, /--web\./);
+    assert.doesNotMatch(check, /VALUE/);
+  });
+  test('help of an unknown command is a usage error', () => {
+    assert.throws(() => parseArgs(['help', 'deploy'], {}), UsageError);
   });
 });
