@@ -32,7 +32,7 @@ describe('check', { skip, timeout: 180_000 }, () => {
   test('exit 2 on a usage error, with a message', async () => {
     const r = await runCli(['check', '--format', 'yaml']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--format must be one of text, json, sarif/);
+    assert.match(r.stderr, /--format must be one of text, table, json, sarif/);
     assert.equal((await runCli(['check', '--docker.host=ssh://me@h'])).code, 2);
   });
 
