@@ -132,7 +132,12 @@ export async function runCheck(
       ? `${JSON.stringify(jsonReport(evaluation), null, 2)}\n`
       : opts.format === 'sarif'
         ? `${JSON.stringify(sarifReport(evaluation, build), null, 2)}\n`
-        : textReport(evaluation, colour, opts.failOn);
+        : textReport(evaluation, {
+            colour,
+            failOn: opts.failOn,
+            width: opts.width ?? (!opts.output && process.stdout.isTTY ? process.stdout.columns : undefined),
+            layout: opts.format === 'table' ? 'table' : opts.quiet ? 'quiet' : 'text',
+          });
   if (opts.output) {
     try {
       await writeFile(opts.output, body);
