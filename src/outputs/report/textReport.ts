@@ -46,8 +46,8 @@ const BOLD = '\x1b[1m';
 const RESET = '\x1b[0m';
 
 /** Control characters from hostile input (a container name, a file) must not drive the terminal. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point here.
 // A tab or newline inside a reason would break the layout: each becomes a space.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point here.
 const clean = (s: string) => s.replace(/[\t\n]/g, ' ').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
 
 /** "waivers[0] (owner platform-team, ticket SEC-1234, until 2027-03-31T00:00:00Z): reason". */
