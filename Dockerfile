@@ -10,6 +10,10 @@ RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only dist/, production node_modules and the bundle, as a non-root user.
 FROM node:26-slim
+# The commit the image is built from (docker build --build-arg REVISION=$(git rev-parse --short=12 HEAD)),
+# shown on the landing page and in dockersec_build_info.
+ARG REVISION=unknown
+ENV DOCKERSEC_REVISION=$REVISION
 LABEL org.opencontainers.image.title="dockersec-exporter" \
       org.opencontainers.image.description="Prometheus exporter that continuously audits Docker daemon security (CIS Docker Benchmark)" \
       org.opencontainers.image.licenses="Apache-2.0"
