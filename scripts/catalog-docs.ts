@@ -97,7 +97,8 @@ function firesFor(alert: AlertingRule, control: ControlDefinition): boolean {
   const page = pageOf(alert);
   if (page === control.id) return true;
   if (page !== '{{ $labels.control }}') return false;
-  return selectors(alert.expr).every((s) =>
+  // What follows `unless` only silences the alert (a waiver); it says nothing about what fires.
+  return selectors(alert.expr.split(/\bunless\b/)[0]!).every((s) =>
     s.matchers.every(
       (m) =>
         (m.name !== 'control' || matches(m.op, m.value, control.id)) &&
@@ -215,10 +216,13 @@ function firesForCell(alert: AlertingRule): string {
   const matchers = selectors(alert.expr).flatMap((s) => s.matchers);
   const summary = alert.annotations.summary
     .replace(/\.$/, '')
-    .replace(
-      /\{\{ \$labels\.(\w+) \}\}/g,
-      (t, label: string) => matchers.find((m) => m.name === label && m.op === '=')?.value ?? t,
-    );
+    .replace(/\{\{ \$labels\.(\w+) \}\}/g, (t, label: string) => {
+      const m = matchers.find((m) => m.name === label && (m.op === '=' || m.op === '=~'));
+      if (!m) return t;
+      // `=~"medium|low|info"` reads "medium, low or info".
+      const values = m.op === '=' ? [m.value] : m.value.split('|');
+      return values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values.at(-1)}` : values[0]!;
+    });
   const page = pageOf(alert);
   const named = matchers.filter((m) => m.name === 'control' && m.op === '=').map((m) => m.value);
   const excluded = matchers

@@ -20,8 +20,9 @@ export interface BundleConfig {
   /** Age of `dockersec_last_evaluation_timestamp_seconds` beyond which the evaluation counts as stale. */
   readonly evaluationStaleAfter: Duration;
   /**
-   * Which control severities page or ticket, and as what. Severities left out never alert: they are
-   * dashboard material.
+   * Which control severities page or ticket, and as what (issue 10's alert policy). A severity left
+   * out never alerts; the shipped policy leaves none out, so every failing control that is not waived
+   * reaches a human: critical pages, high and below open a ticket.
    */
   readonly controlAlertSeverity: Readonly<Partial<Record<ControlSeverity, AlertSeverity>>>;
   /**
@@ -65,7 +66,9 @@ export const defaultConfig: BundleConfig = {
   selector: 'job="dockersec"',
   runbookBaseUrl: 'https://github.com/dockersec/dockersec-exporter/blob/main/docs/runbooks',
   evaluationStaleAfter: '10m',
-  controlAlertSeverity: { critical: 'critical', high: 'warning' },
+  // medium, low and info are a ticket, not a page: grouped per instance by Alertmanager, a host
+  // with 20 of them is one notification.
+  controlAlertSeverity: { critical: 'critical', high: 'warning', medium: 'info', low: 'info', info: 'info' },
   for: {
     exporterDown: '10m',
     exporterAbsent: '15m',

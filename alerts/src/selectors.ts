@@ -17,3 +17,11 @@ export function anyOf(ids: readonly string[]): string {
 export function runbook(config: BundleConfig, name: string): string {
   return `${config.runbookBaseUrl.replace(/\/+$/, '')}/${name}.md`;
 }
+
+/**
+ * `unless` clause that silences an alert read from a metric other than the control's verdict while the
+ * control is waived: a waiver covers every alert about its control, not only DockerSecControlFailing.
+ */
+export function unlessWaived(config: BundleConfig, control: string): string {
+  return `unless on (job, instance) (dockersec_control_status${matchers(config, `control="${control}"`, 'status="waived"')} == 1)`;
+}
