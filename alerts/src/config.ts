@@ -47,6 +47,11 @@ export interface BundleConfig {
    * must span two of those or the alert flaps between them.
    */
   readonly seriesDroppedWindow: Duration;
+  /**
+   * Time left below which a waiver alerts as expiring. It matches the exporter's
+   * --waivers.expiry-warning default, so the alert and `dockersec_waivers{state="expiring"}` agree.
+   */
+  readonly waiverExpiryWarning: Duration;
 }
 
 export type AlertKind =
@@ -60,7 +65,11 @@ export type AlertKind =
   | 'containerFinding'
   | 'certificateExpiring'
   | 'configRestartPending'
-  | 'containerSeriesDropped';
+  | 'containerSeriesDropped'
+  | 'waiverExpiring'
+  | 'waiverExpired'
+  | 'waiverUnused'
+  | 'waiversReloadFailed';
 
 export const defaultConfig: BundleConfig = {
   selector: 'job="dockersec"',
@@ -83,6 +92,12 @@ export const defaultConfig: BundleConfig = {
     // means the restart was forgotten.
     configRestartPending: '1h',
     containerSeriesDropped: '5m',
+    // A waiver's expiry is a date: nothing flaps, the for only has to outlast a restart.
+    waiverExpiring: '15m',
+    waiverExpired: '5m',
+    // A container waiver matches nothing for a moment while its container is recreated.
+    waiverUnused: '1h',
+    waiversReloadFailed: '5m',
   },
   keepFiringFor: {
     exporterDown: '0s',
@@ -97,9 +112,14 @@ export const defaultConfig: BundleConfig = {
     certificateExpiring: '5m',
     configRestartPending: '0s',
     containerSeriesDropped: '0s',
+    waiverExpiring: '0s',
+    waiverExpired: '0s',
+    waiverUnused: '0s',
+    waiversReloadFailed: '0s',
   },
   certificateExpiry: { warning: '30d', critical: '7d' },
   seriesDroppedWindow: '15m',
+  waiverExpiryWarning: '14d',
 };
 
 /** Returns a config with every `for` set to `forAll` and no keep_firing_for: for fast end-to-end runs. */
