@@ -8,8 +8,15 @@ import { timing } from './exporterAlerts.js';
 import { anyOf, matchers, runbook } from './selectors.js';
 import type { AlertingRule, RuleGroup } from './types.js';
 
-/** Joins a per-control series with the control's catalog entry. `title` comes along for the annotations only. */
-const JOIN_INFO = 'on (job, instance, control) group_left (cis, section, control_severity, title)';
+/**
+ * Joins a per-control series (a status, or a container's finding) with the control's catalog entry.
+ * It matches on every label but the ones the two sides differ by, not `on (job, instance, control)`:
+ * at a central Prometheus two hosts may share an instance (each site scraping its exporter at the same
+ * address) and differ only by a fleet label such as site, which `on` would make a many-to-many error
+ * that silences the whole rule. `title` comes along for the annotations only.
+ */
+const JOIN_INFO =
+  'ignoring (status, container, image, title, cis, section, control_severity) group_left (cis, section, control_severity, title)';
 
 /**
  * The join copies `title` into the alert's labels; an empty rule label removes it again, because a

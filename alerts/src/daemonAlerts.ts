@@ -20,7 +20,7 @@ export function daemonAlerts(config: BundleConfig): RuleGroup {
   // an expired certificate stays below both thresholds and keeps alerting.
   const expiring = (within: string, severity: 'warning' | 'critical'): AlertingRule => ({
     alert: 'DockerSecTlsCertificateExpiring',
-    expr: `${CERTIFICATE_METRIC}${matchers(config)} < time() + ${durationSeconds(within)}\n${unlessWaived(config, DAEMON_ALERT_CONTROLS.certificate)}`,
+    expr: `${CERTIFICATE_METRIC}${matchers(config)} < time() + ${durationSeconds(within)}\n${unlessWaived(config, DAEMON_ALERT_CONTROLS.certificate, ['role', 'path'])}`,
     ...timing(config, 'certificateExpiring'),
     labels: { severity },
     annotations: {
@@ -41,7 +41,7 @@ export function daemonAlerts(config: BundleConfig): RuleGroup {
     expiring(config.certificateExpiry.critical, 'critical'),
     {
       alert: 'DockerSecDaemonConfigRestartPending',
-      expr: `${RESTART_PENDING_METRIC}${matchers(config)} == 1\n${unlessWaived(config, DAEMON_ALERT_CONTROLS.restart)}`,
+      expr: `${RESTART_PENDING_METRIC}${matchers(config)} == 1\n${unlessWaived(config, DAEMON_ALERT_CONTROLS.restart, [])}`,
       ...timing(config, 'configRestartPending'),
       labels: { severity: 'warning' },
       annotations: {
