@@ -4,7 +4,12 @@
 // so a dashboard built for an operator's selector reads only its targets.
 import { parseMatchers } from '../../alerts/src/promql.js';
 
-const JOIN_INFO = 'on (job, instance, control)';
+/**
+ * Matches a per-control series with its dockersec_control_info on every label but the ones they differ
+ * by, like the alert rules: with all instances selected at a central Prometheus, two hosts sharing an
+ * instance in two sites stay apart instead of failing the query as many-to-many.
+ */
+const JOIN_INFO = 'ignoring (status, container, image, title, cis, section, control_severity)';
 
 /** Numeric codes for the state timeline; the dashboard maps them back to names and colours. */
 export const STATUS_CODES = { pass: 0, fail: 1, error: 2, waived: 3, not_applicable: 4 } as const;
