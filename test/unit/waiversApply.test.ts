@@ -305,6 +305,11 @@ describe('outputs', () => {
     assert.match(line, /reason="r{159}…"/);
   });
 
+  test('promtool check metrics accepts the waiver metrics', async () => {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('promtool', ['check', 'metrics'], { input: await renderEvaluation(evaluation(), BUILD) });
+  });
+
   test('no waivers file: no waiver metrics', async () => {
     const text = await renderEvaluation(evaluate(makeFacts(), [userlandProxy]), BUILD);
     assert.ok(!text.includes('dockersec_waiver'));
