@@ -256,6 +256,32 @@ describe('waivers on a real dockerd', { skip, timeout: 300_000 }, () => {
       await until('empty policy', (x) => x.get('dockersec_waivers_last_reload_successful') === 1);
       await until('userland_proxy fails', (x) => x.status('userland_proxy') === 'fail');
     });
+
+    test('time alone turns a waiver expired: the control fails again without any edit or event', async () => {
+      const soon = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+      await writeFile(path, `waivers:\n${PROXY_WAIVER.replace(`"${day(60)}"`, soon)}`);
+      await until(
+        'waived, expiring',
+        (m) =>
+          m.status('userland_proxy') === 'waived' && m.get('dockersec_waivers', { state: 'expiring' }) === 1,
+      );
+      const evaluations = (m: Metrics) =>
+        m.all('dockersec_evaluations_total').reduce((n, x) => n + x.value, 0);
+      const before = await exporter.scrape();
+      await until('expired', (m) => m.get('dockersec_waivers', { state: 'expired' }) === 1, 6_000);
+      assert.ok(Date.now() >= Date.parse(soon));
+      const m = await exporter.scrape();
+      assert.equal(m.status('userland_proxy'), 'fail');
+      assert.equal(m.get('dockersec_evaluations_total', { trigger: 'waiver_expiry' }), 1);
+      assert.equal(evaluations(m), evaluations(before) + 1, 'one evaluation, from the expiry');
+      const report = (await fetch(`${exporter.url}/report?format=json`).then((r) =>
+        r.json(),
+      )) as WaiverReport;
+      assert.match(
+        control(report, 'userland_proxy').reason,
+        new RegExp(`waiver waivers\\[0\\] \\(owner platform-team, ticket SEC-1234\\) expired ${soon}`),
+      );
+    });
   });
 
   test('a malformed waivers file: exit 2 and one line naming the file, the entry and the field (check and serve)', async () => {
