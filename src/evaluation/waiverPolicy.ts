@@ -3,6 +3,7 @@
 // so once in the log and in dockersec_waivers_last_reload_successful; a policy is only ever replaced whole.
 // A timer wakes the monitor when a waiver enters its warning period or expires, so those states change
 // without any edit or event.
+import { resolve } from 'node:path';
 import type { ControlDefinition } from '../controls/types.js';
 import type { Logger } from '../log.js';
 import { nextWaiverTransition } from '../policy/apply.js';
@@ -83,8 +84,9 @@ export class WaiverPolicySource {
   /** Follows the file and the waivers' expiries, calling `onChange` whenever the verdicts should be judged again. */
   async watch(onChange: (why: WaiverTrigger) => void): Promise<void> {
     this.onChange = onChange;
+    // chokidar reports absolute paths for an absolute watch: a relative --waivers.file is watched resolved.
     this.watcher = new ConfigWatcher(
-      this.opts.file,
+      resolve(this.opts.file),
       () => {
         if (this.closed) return;
         if (this.debounce) clearTimeout(this.debounce);
