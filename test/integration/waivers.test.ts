@@ -3,7 +3,7 @@
 // remove, break it), malformed files refused by the CLI (exit 2, one line), and check scoped for CI without a
 // daemon.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -200,8 +200,12 @@ describe('waivers on a real dockerd', { skip, timeout: 300_000 }, () => {
   describe('serve', () => {
     let exporter: TestExporter;
     let path: string;
-    const until = (what: string, ok: (m: Metrics) => boolean, timeoutMs = 1_000) =>
-      waitFor(what, async () => ok(await exporter.scrape()), timeoutMs, 20);
+    /** Waits until a scrape satisfies `ok` (1 s by default: the issue's bound for an edit); returns the ms it took. */
+    const until = async (what: string, ok: (m: Metrics) => boolean, timeoutMs = 1_000) => {
+      const started = performance.now();
+      await waitFor(what, async () => ok(await exporter.scrape()), timeoutMs, 20);
+      return performance.now() - started;
+    };
     const failing = (m: Metrics) =>
       m
         .all('dockersec_container_control_failing', { control: 'container_privileged' })
@@ -237,14 +241,22 @@ describe('waivers on a real dockerd', { skip, timeout: 300_000 }, () => {
       assert.match(page, /waived by <code>waivers\[0\]<\/code>/);
     });
 
-    test('hot reload: an added waiver applies within 1 s, a removed one too, a broken file keeps the last good policy', async () => {
-      // Add: no_new_privileges waived by a live waiver.
+    test('hot reload: an added waiver applies within 1 s, a removed one too, a broken file keeps the last good policy', async (t) => {
+      // Add, saved the way editors do (a new file renamed over the old one): no_new_privileges waived.
       const live = EXPIRED_WAIVER.replace(day(-1), day(20));
-      await writeFile(path, `waivers:\n${PROXY_WAIVER}${live}${UNUSED_WAIVER}${byLabel}`);
-      await until('no_new_privileges waived', (m) => m.status('no_new_privileges') === 'waived');
+      await writeFile(`${path}.tmp`, `waivers:\n${PROXY_WAIVER}${live}${UNUSED_WAIVER}${byLabel}`);
+      await rename(`${path}.tmp`, path);
+      const added = await until(
+        'no_new_privileges waived',
+        (m) => m.status('no_new_privileges') === 'waived',
+      );
       // Remove: the label waiver goes, legacy-agent fails again.
       await writeFile(path, `waivers:\n${PROXY_WAIVER}${live}${UNUSED_WAIVER}`);
-      await until('legacy-agent failing again', (m) => failing(m).join() === 'legacy-agent,web');
+      const removed = await until(
+        'legacy-agent failing again',
+        (m) => failing(m).join() === 'legacy-agent,web',
+      );
+      t.diagnostic(`edit -> /metrics: added ${added.toFixed(0)} ms, removed ${removed.toFixed(0)} ms`);
       // Break: last good policy kept, last_reload_successful 0.
       await writeFile(path, `waivers:\n${PROXY_WAIVER}  - controls: [icc]\n    owner: me\n`);
       await until('reload refused', (m) => m.get('dockersec_waivers_last_reload_successful') === 0);
@@ -255,6 +267,32 @@ describe('waivers on a real dockerd', { skip, timeout: 300_000 }, () => {
       await writeFile(path, 'waivers: []\n');
       await until('empty policy', (x) => x.get('dockersec_waivers_last_reload_successful') === 1);
       await until('userland_proxy fails', (x) => x.status('userland_proxy') === 'fail');
+    });
+
+    test('time alone turns a waiver expired: the control fails again without any edit or event', async () => {
+      const soon = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+      await writeFile(path, `waivers:\n${PROXY_WAIVER.replace(`"${day(60)}"`, soon)}`);
+      await until(
+        'waived, expiring',
+        (m) =>
+          m.status('userland_proxy') === 'waived' && m.get('dockersec_waivers', { state: 'expiring' }) === 1,
+      );
+      const evaluations = (m: Metrics) =>
+        m.all('dockersec_evaluations_total').reduce((n, x) => n + x.value, 0);
+      const before = await exporter.scrape();
+      await until('expired', (m) => m.get('dockersec_waivers', { state: 'expired' }) === 1, 6_000);
+      assert.ok(Date.now() >= Date.parse(soon));
+      const m = await exporter.scrape();
+      assert.equal(m.status('userland_proxy'), 'fail');
+      assert.equal(m.get('dockersec_evaluations_total', { trigger: 'waiver_expiry' }), 1);
+      assert.equal(evaluations(m), evaluations(before) + 1, 'one evaluation, from the expiry');
+      const report = (await fetch(`${exporter.url}/report?format=json`).then((r) =>
+        r.json(),
+      )) as WaiverReport;
+      assert.match(
+        control(report, 'userland_proxy').reason,
+        new RegExp(`waiver waivers\\[0\\] \\(owner platform-team, ticket SEC-1234\\) expired ${soon}`),
+      );
     });
   });
 

@@ -140,3 +140,15 @@ describe('check scoping and waiver flags', () => {
     assert.equal(s.waiversExpiryWarningMs, 3 * 86_400_000);
   });
 });
+
+test('the monitor: a waiver change alone reads no source; with another refresh pending, that refresh wins', async () => {
+  const { wider } = await import('../../src/evaluation/monitor.js');
+  assert.equal(wider(null, 'policy'), 'policy');
+  assert.equal(wider('policy', 'policy'), 'policy');
+  for (const r of ['all', 'config', 'api', 'containers'] as const) {
+    assert.equal(wider('policy', r), r);
+    assert.equal(wider(r, 'policy'), r);
+  }
+  assert.equal(wider('config', 'api'), 'all');
+  assert.equal(wider('containers', 'api'), 'api');
+});

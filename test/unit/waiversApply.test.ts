@@ -305,6 +305,11 @@ describe('outputs', () => {
     assert.match(line, /reason="r{159}…"/);
   });
 
+  test('promtool check metrics accepts the waiver metrics', async () => {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('promtool', ['check', 'metrics'], { input: await renderEvaluation(evaluation(), BUILD) });
+  });
+
   test('no waivers file: no waiver metrics', async () => {
     const text = await renderEvaluation(evaluate(makeFacts(), [userlandProxy]), BUILD);
     assert.ok(!text.includes('dockersec_waiver'));
@@ -365,6 +370,10 @@ describe('outputs', () => {
     const html = landingPage(BUILD, '/metrics', e);
     assert.match(html, /badge-waived/);
     assert.match(html, /waived by <code>waivers\[0\]<\/code>: accepted for userland_proxy/);
+    assert.match(
+      html,
+      /<summary>Waivers \(3\)<\/summary>[\s\S]*<td>expired<\/td><td><code>waivers\[2\]<\/code><\/td><td><code>icc<\/code>/,
+    );
   });
 
   test('SARIF: suppressions of kind external, status accepted, with the justification', () => {

@@ -224,3 +224,11 @@ describe('parseWaivers refuses, in one line naming the file, the entry and the f
     );
   });
 });
+
+test('the example waivers file is accepted', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const path = new URL('../../examples/waivers/waivers.yml', import.meta.url);
+  const p = parseWaivers(await readFile(path, 'utf8'), { ...opts, file: 'examples/waivers/waivers.yml' });
+  assert.equal(p.waivers.length, 3);
+  assert.deepEqual(p.waivers[2]!.containers, { labels: { 'com.example.tier': 'batch' } });
+});

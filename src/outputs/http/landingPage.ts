@@ -114,6 +114,25 @@ function summary(evaluation: Evaluation): string {
 <table class="bysev"><thead><tr><th>severity</th><th>failing</th><th>waived</th><th>passing</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
+/** The waivers file and the state of each waiver, when there is one: collapsed with the waived controls. */
+function waiversTable(evaluation: Evaluation): string {
+  const w = evaluation.waivers;
+  if (!w) return '';
+  const rows = w.entries
+    .map(
+      (e) =>
+        `<tr><td>${escapeHtml(e.state)}</td><td><code>waivers[${e.index}]</code></td><td>${e.controls.map((c) => `<code>${escapeHtml(c)}</code>`).join(' ')}</td>` +
+        `<td>${escapeHtml(e.owner)}</td><td>${escapeHtml(e.ticket ?? '')}</td><td>${escapeHtml(e.expires)}</td><td>${escapeHtml(e.reason)}</td></tr>`,
+    )
+    .join('\n');
+  return `<details><summary>Waivers (${w.entries.length})</summary>
+<p>From <code>${escapeHtml(w.file)}</code>.</p>
+<table><thead><tr><th>State</th><th>Entry</th><th>Controls</th><th>Owner</th><th>Ticket</th><th>Expires</th><th>Reason</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table></details>`;
+}
+
 export function landingPage(build: BuildInfo, telemetryPath: string, evaluation: Evaluation | null): string {
   // Relative links: behind a proxy serving the exporter under /some/prefix/ they still resolve under it.
   const metricsHref = `.${telemetryPath}`;
@@ -161,6 +180,7 @@ ${caveats.length > 0 ? `<section aria-label="caveats"><h2>Caveats</h2><ol>${cave
 ${failing || '<p>No control fails.</p>'}
 ${errors ? `<h2>Not judged (${evaluation.summary.error})</h2><ul>${errors}</ul>` : ''}
 ${collapsed('waived', waived, false)}
+${waiversTable(evaluation)}
 ${collapsed('pass', rest('pass'), true)}
 ${collapsed('not_applicable', rest('not_applicable'), true)}`;
   }
