@@ -66,17 +66,12 @@ describe('bad flag values', { timeout: 180_000 }, () => {
     ],
     [
       'check --output in a directory that does not exist',
-      () => [
-        'check',
-        noDocker,
-        `--docker.config-file=${join(dir, 'none.json')}`,
-        '--output=/nonexistent/dir/report.txt',
-      ],
+      () => ['check', noDocker, '--output=/nonexistent/dir/report.txt'],
       /--output \/nonexistent\/dir\/report\.txt: cannot write the report \(no such directory/,
     ],
     [
       'check --output naming a directory',
-      () => ['check', noDocker, `--docker.config-file=${join(dir, 'none.json')}`, `--output=${dir}`],
+      () => ['check', noDocker, `--output=${dir}`],
       /--output .*: cannot write the report \(is a directory/,
     ],
     ['check --format unknown', () => ['check', '--format=xml'], /--format must be one of/],

@@ -214,11 +214,25 @@ export function textReport(
   if (waived.length > 0 || results.some((r) => r.waivedContainers?.length)) {
     lines.push('', paint(BOLD, `Waived: ${waived.length}`));
     for (const r of waived) {
+      const why = reason.get(r.id) ?? r.reason;
+      const headline = r.waivedContainers?.length
+        ? why.replace(/^(\d+ of \d+ containers?): .*$/s, '$1')
+        : why;
       lines.push(
-        ...wrap(`  ${head(r)}: `, clean(reason.get(r.id) ?? r.reason), width, indent).map((l, i) =>
+        ...wrap(`  ${head(r)}: `, clean(headline), width, indent).map((l, i) =>
           i === 0 ? paintWord(l, 'WAIVED', COLOURS.waived) : l,
         ),
       );
+      for (const c of r.waivedContainers ?? []) {
+        lines.push(
+          ...wrap(
+            `${indent}~ waived: `,
+            clean(`${c.name} (${c.image}): ${c.reason} — by waivers[${c.waiver.index}]`),
+            width,
+            `${indent}  `,
+          ),
+        );
+      }
       for (const w of r.waivers ?? [])
         lines.push(...wrap(`${indent}waived by `, describeWaiver(w), width, `${indent}  `));
     }
