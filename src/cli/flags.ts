@@ -243,16 +243,22 @@ export interface CheckOptions extends CommonOptions {
   readonly color: boolean | undefined;
 }
 
+/** `healthcheck` takes exactly the flags of `serve`, so the exporter's own command line can be reused. */
+export interface HealthcheckOptions extends Omit<ServeOptions, 'command'> {
+  readonly command: 'healthcheck';
+}
+
 export type ParsedCommand =
   | ServeOptions
   | CheckOptions
+  | HealthcheckOptions
   | { command: 'help'; text: string }
   | { command: 'version' };
 
 export function usage(command: 'serve' | 'check'): string {
   const lines = [
     command === 'serve'
-      ? 'usage: dockersec-exporter [serve] [flags]   (or: dockersec-exporter check [flags])'
+      ? 'usage: dockersec-exporter [serve] [flags]   (or: dockersec-exporter check [flags], dockersec-exporter healthcheck [the same flags as serve])'
       : 'usage: dockersec-exporter check [flags]',
     '',
     'Flags:',
@@ -275,7 +281,9 @@ export function usage(command: 'serve' | 'check'): string {
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedCommand {
   let command: 'serve' | 'check' = 'serve';
   let args = [...argv];
-  if (args[0] === 'check' || args[0] === 'serve') {
+  const healthcheck = args[0] === 'healthcheck';
+  if (healthcheck) args = args.slice(1);
+  else if (args[0] === 'check' || args[0] === 'serve') {
     command = args[0];
     args = args.slice(1);
   }
@@ -358,7 +366,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   if (webMaxConnections < 1) throw new UsageError('--web.max-connections must be at least 1');
   return {
     ...common,
-    command,
+    command: healthcheck ? 'healthcheck' : command,
     listenAddress: get('web.listen-address')!,
     telemetryPath,
     webConfigFile: values.get('web.config.file'),
