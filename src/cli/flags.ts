@@ -69,6 +69,12 @@ const FLAGS: readonly FlagDef[] = [
     commands: BOTH,
   },
   {
+    name: 'host.docker-socket',
+    kind: 'string',
+    help: "The daemon's unix socket as the host sees it, when --docker.host reaches the daemon another way (a read-only API proxy): dockerd is identified by it, and its owner and mode are checked (CIS 3.15, 3.16). Default: --docker.host's socket.",
+    commands: BOTH,
+  },
+  {
     name: 'host.trusted-users',
     kind: 'string',
     help: 'Comma-separated users allowed in the group that owns the Docker socket (CIS 1.1.2). Without it the members are listed, not judged.',
@@ -215,6 +221,8 @@ export interface CommonOptions {
   readonly tls: { enabled?: boolean; verify?: boolean; ca?: string; cert?: string; key?: string };
   readonly dockerTimeoutMs: number;
   readonly hostRoot: string;
+  /** --host.docker-socket: a host path, undefined when not given. */
+  readonly hostDockerSocket: string | undefined;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly swarmExpected: boolean;
@@ -338,6 +346,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     },
     dockerTimeoutMs,
     hostRoot: get('host.root')!,
+    hostDockerSocket: values.get('host.docker-socket') || undefined,
     logLevel: get('log.level') as LogLevel,
     logFormat: get('log.format') as LogFormat,
     swarmExpected: bool('swarm.expected') ?? false,
