@@ -54,6 +54,10 @@ describe('healthcheck', () => {
     const r = await healthcheck(flags);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /401, serving behind basic auth/);
+    // Without the web config (the image's default HEALTHCHECK), the 401 still shows the server is serving.
+    const bare = await healthcheck([flags[1]!]);
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.match(bare.stdout, /401, serving behind basic auth/);
   });
 
   test('TLS, and TLS that requires a client certificate the probe does not have', async () => {
@@ -70,6 +74,10 @@ describe('healthcheck', () => {
       const r = await healthcheck(flags);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^healthy: https:\/\/127\.0\.0\.1:\d+\/-\/healthy: 200/);
+      // Without the web config: plain HTTP is not answered as HTTP, so TLS is tried.
+      const bare = await healthcheck([flags[1]!]);
+      assert.equal(bare.code, 0, `${bare.stdout}${bare.stderr}`);
+      assert.match(bare.stdout, /^healthy: https:/);
 
       const mtls = await webConfig(
         'mtls.yml',
@@ -83,6 +91,8 @@ describe('healthcheck', () => {
       const m = await healthcheck(mflags);
       assert.equal(m.code, 0, m.stderr);
       assert.match(m.stdout, /serving TLS, refused this probe's client certificate|: 200/);
+      const mbare = await healthcheck([mflags[1]!]);
+      assert.equal(mbare.code, 0, `${mbare.stdout}${mbare.stderr}`);
     } finally {
       await rm(pki.dir, { recursive: true, force: true });
     }
