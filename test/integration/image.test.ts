@@ -2,7 +2,7 @@
 // run exactly as docs/deployment.md says (non-root, read-only, no capabilities, no-new-privileges, --pid=host,
 // the socket and the host's / mounted, basic auth on) against that same dockerd.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { parse } from 'yaml';
+import { haproxy } from '../support/debianTools.js';
 import { dockerdUnavailableReason, type SandboxDaemon, startDaemon } from '../support/dockerd.js';
 import { type Metrics, parseMetrics, ROOT, waitFor } from '../support/exporter.js';
 import { importNodeBase, packageVersion } from '../support/nodeBaseImage.js';
@@ -39,10 +40,31 @@ export function shellWords(text: string, substitutions: Record<string, string>):
   return words;
 }
 
-/** The controls a recipe's waivers entry names: what the guide says the exporter's container still fails. */
-export function waivedControls(name: string): Set<string> {
-  const doc = parse(guideBlock(name)) as { waivers: { controls: string[] }[] };
-  return new Set(doc.waivers.flatMap((w) => w.controls));
+/** The controls a recipe's waivers entries name for `container` (every entry without names: all of them). */
+export function waivedControls(name: string, container?: string): Set<string> {
+  const doc = parse(guideBlock(name)) as {
+    waivers: { controls: string[]; containers: { names?: string[] } }[];
+  };
+  const entries = doc.waivers.filter(
+    (w) => !container || !w.containers.names || w.containers.names.includes(container),
+  );
+  return new Set(entries.flatMap((w) => w.controls));
+}
+
+interface ComposeService {
+  user: string;
+  read_only: boolean;
+  cap_drop: string[];
+  security_opt: string[];
+  restart: string;
+  cpu_shares: number;
+  mem_limit: string;
+  pids_limit: number;
+  pid: string;
+  command: string[];
+  volumes: string[];
+  ports: string[];
+  healthcheck: { test: string[]; interval: string };
 }
 
 function get(url: string, auth?: string): Promise<{ status: number; body: string }> {
@@ -188,6 +210,129 @@ describe('the container image, built and run as the deployment guide says', {
     );
     assert.equal(status.Status, 'healthy', JSON.stringify(status.Log));
     assert.match(status.Log.at(-1)!.Output, /serving behind basic auth/);
+  });
+
+  test("the Compose recipe's exporter container, behind the shipped API proxy, fails only what its waiver names", async (t) => {
+    const tool = haproxy();
+    if (typeof tool === 'string') return t.skip(tool);
+    const compose = parse(readFileSync(join(ROOT, 'examples', 'compose', 'compose.yaml'), 'utf8'), {
+      merge: true,
+    }) as {
+      services: Record<string, ComposeService>;
+    };
+    const svc = compose.services['dockersec-exporter']!;
+    // The proxy: Debian's haproxy with the shipped config, on the gateway of the container's network.
+    const gateway = (
+      await daemon.docker([
+        'network',
+        'inspect',
+        '--format',
+        '{{(index .IPAM.Config 0).Gateway}}',
+        'dockersec',
+      ])
+    ).stdout.trim();
+    const proxyPort = await getFreePort();
+    const config = readFileSync(join(ROOT, 'examples', 'compose', 'docker-api-proxy.cfg'), 'utf8')
+      .replace(/^ {2}bind :2375$/m, `  bind ${gateway}:${proxyPort}`)
+      .replace(/^ {2}server dockerd \/var\/run\/docker\.sock$/m, `  server dockerd ${daemon.socketPath}`);
+    writeFileSync(join(dir, 'haproxy.cfg'), config);
+    let proxyLog = '';
+    const proxy: ChildProcess = spawn(tool.cmd, ['-db', '-f', join(dir, 'haproxy.cfg')], {
+      env: tool.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proxy.stdout!.on('data', (d) => (proxyLog += d));
+    proxy.stderr!.on('data', (d) => (proxyLog += d));
+    t.after(() => proxy.kill('SIGTERM'));
+    const name = 'dockersec-dockersec-exporter-1';
+    const composePort = await getFreePort();
+    const volumes = svc.volumes.map((v) =>
+      v.startsWith('./web-config.yml:')
+        ? `${join(dir, 'web-config.yml')}:${v.split(':').slice(1).join(':')}`
+        : v,
+    );
+    const command = svc.command.map((a) =>
+      a
+        .replace('tcp://docker-api-proxy:2375', `tcp://${gateway}:${proxyPort}`)
+        .replace('--host.docker-socket=/var/run/docker.sock', `--host.docker-socket=${daemon.socketPath}`),
+    );
+    const args = [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--label',
+      'com.docker.compose.project=dockersec',
+      '--label',
+      'com.docker.compose.service=dockersec-exporter',
+      '--user',
+      svc.user,
+      ...(svc.read_only ? ['--read-only'] : []),
+      ...svc.cap_drop.flatMap((c) => ['--cap-drop', c]),
+      ...svc.security_opt.flatMap((o) => ['--security-opt', o]),
+      '--restart',
+      svc.restart,
+      '--cpu-shares',
+      String(svc.cpu_shares),
+      '--memory',
+      svc.mem_limit,
+      '--pids-limit',
+      String(svc.pids_limit),
+      '--pid',
+      svc.pid,
+      '--network',
+      'dockersec',
+      ...volumes.flatMap((v) => ['-v', v]),
+      '-p',
+      `127.0.0.1:${composePort}:9612`,
+      '--health-cmd',
+      svc.healthcheck.test.slice(1).join(' '),
+      '--health-interval',
+      '2s',
+      TAG,
+      ...command,
+    ];
+    assert.equal(svc.pid, 'host');
+    assert.ok(!volumes.some((v) => v.includes('docker.sock')), 'no socket mount in the exporter service');
+    const run = await daemon.docker(args);
+    assert.equal(run.code, 0, run.stderr);
+    const id = run.stdout.trim();
+    const m = await waitFor(
+      'the compose exporter to evaluate through the proxy',
+      async () => {
+        const r = await get(`http://127.0.0.1:${composePort}/metrics`, `${USER}:${PASSWORD}`);
+        if (r.status !== 200) return false;
+        const metrics = parseMetrics(r.body);
+        return metrics.get('dockersec_source_up', { source: 'containers' }) === 1 ? metrics : false;
+      },
+      60_000,
+      500,
+    ).catch(async (e: Error) => {
+      const logs = await daemon.docker(['logs', id]);
+      throw new Error(`${e.message}\n${logs.stdout}${logs.stderr}\nproxy:\n${proxyLog}`);
+    });
+    assert.equal(m.get('dockersec_up'), 1);
+    const promised = guideBlock('docker-run-sources').split(/\s+/).filter(Boolean);
+    const down = promised.filter((s) => m.get('dockersec_source_up', { source: s }) !== 1);
+    assert.deepEqual(
+      down,
+      [],
+      m
+        .all('dockersec_source_up')
+        .map((x) => JSON.stringify(x))
+        .join('\n'),
+    );
+    assert.notEqual(m.status('config_drift'), 'error');
+    assert.doesNotMatch(proxyLog, / 403 /, proxyLog);
+    const r = await get(`http://127.0.0.1:${composePort}/report?format=json`, `${USER}:${PASSWORD}`);
+    const report = JSON.parse(r.body) as {
+      controls: { id: string; status: string; containers?: { id: string }[] }[];
+    };
+    const failing = report.controls
+      .filter((c) => c.status === 'fail' && c.containers?.some((x) => id.startsWith(x.id.slice(0, 12))))
+      .map((c) => c.id)
+      .sort();
+    assert.deepEqual(failing, [...waivedControls('waivers-compose', name)].sort());
   });
 
   test("the exporter's own container fails only the controls the guide's waivers entry names", async () => {
