@@ -131,6 +131,11 @@ describe('the container image, built and run as the deployment guide says', {
       `basic_auth_users:\n  ${USER}: ${bcrypt.hashSync(PASSWORD, 10)}\n`,
       { mode: 0o644 },
     );
+    // The recipe's waivers entry, where the recipe's --waivers.file looks for it.
+    // Its expiry moved to 90 days from now, so that the test does not expire with the example's date.
+    const expires = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
+    const waivers = guideBlock('waivers-docker-run').replace(/^( +expires: )\S+$/gm, `$1${expires}`);
+    writeFileSync(join(dir, 'waivers.yml'), `${waivers}\n`, { mode: 0o644 });
     port = await getFreePort();
     const words = shellWords(guideBlock('docker-run'), {
       '$(stat -c %g /var/run/docker.sock)': String(statSync(daemon.socketPath).gid),
@@ -335,25 +340,24 @@ describe('the container image, built and run as the deployment guide says', {
     assert.deepEqual(failing, [...waivedControls('waivers-compose', name)].sort());
   });
 
-  test("the exporter's own container fails only the controls the guide's waivers entry names", async () => {
+  test("the exporter's own container fails nothing but what the guide's waivers entry waives, and that is waived", async () => {
     const r = await get(`http://127.0.0.1:${port}/report?format=json`, `${USER}:${PASSWORD}`);
     const report = JSON.parse(r.body) as {
-      controls: { id: string; status: string; containers?: { id: string; name: string; reason: string }[] }[];
+      controls: {
+        id: string;
+        status: string;
+        containers?: { id: string }[];
+        waivedContainers?: { id: string }[];
+      }[];
     };
-    const failing = report.controls
-      .filter(
-        (c) => c.status === 'fail' && c.containers?.some((x) => x.id.startsWith(containerId.slice(0, 12))),
-      )
+    const ours = (list?: { id: string }[]) =>
+      list?.some((x) => containerId.startsWith(x.id.slice(0, 12))) ?? false;
+    const failing = report.controls.filter((c) => ours(c.containers)).map((c) => `${c.id} (${c.status})`);
+    assert.deepEqual(failing, [], 'controls the guide says the container passes');
+    const waived = report.controls
+      .filter((c) => ours(c.waivedContainers))
       .map((c) => c.id)
       .sort();
-    const waived = waivedControls('waivers-docker-run');
-    const unexpected = failing.filter((c) => !waived.has(c));
-    assert.deepEqual(
-      unexpected,
-      [],
-      `fails controls the guide says it passes: ${unexpected}; all failing: ${failing}`,
-    );
-    // And the waivers entry lists nothing the container passes: each waived control is really failed.
-    assert.deepEqual([...waived].sort(), failing);
+    assert.deepEqual(waived, [...waivedControls('waivers-docker-run')].sort());
   });
 });
