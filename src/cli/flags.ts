@@ -106,6 +106,14 @@ const FLAGS: readonly FlagDef[] = [
     commands: BOTH,
   },
   {
+    name: 'host.docker-socket',
+    group: 'host',
+    placeholder: 'PATH',
+    kind: 'string',
+    help: "The daemon's unix socket as the host sees it, when --docker.host reaches the daemon another way (a read-only API proxy): dockerd is identified by it, and its owner and mode are checked (CIS 3.15, 3.16). Default: --docker.host's socket.",
+    commands: BOTH,
+  },
+  {
     name: 'host.trusted-users',
     group: 'host',
     placeholder: 'USER,...',
@@ -379,6 +387,8 @@ export interface CommonOptions {
   readonly tls: { enabled?: boolean; verify?: boolean; ca?: string; cert?: string; key?: string };
   readonly dockerTimeoutMs: number;
   readonly hostRoot: string;
+  /** --host.docker-socket: a host path, undefined when not given. */
+  readonly hostDockerSocket: string | undefined;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly swarmExpected: boolean;
@@ -419,9 +429,15 @@ export interface CheckOptions extends CommonOptions {
   readonly scope: { controls?: readonly string[]; sections?: readonly string[]; skip?: readonly string[] };
 }
 
+/** `healthcheck` takes exactly the flags of `serve`, so the exporter's own command line can be reused. */
+export interface HealthcheckOptions extends Omit<ServeOptions, 'command'> {
+  readonly command: 'healthcheck';
+}
+
 export type ParsedCommand =
   | ServeOptions
   | CheckOptions
+  | HealthcheckOptions
   | { command: 'help'; text: string }
   | { command: 'version' };
 
@@ -430,6 +446,10 @@ const COMMANDS: readonly [string, string][] = [
   [
     'check',
     'Evaluate once, print a report, exit 0 (nothing at or above --fail-on fails), 1 (something does) or 2 (could not judge).',
+  ],
+  [
+    'healthcheck',
+    "Probe a running exporter's /-/healthy with serve's own flags (and web config); exit 0 when healthy.",
   ],
   ['help [COMMAND]', 'Show this help, or the flags of one command (help check).'],
 ];
@@ -503,11 +523,18 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   let args = [...argv];
   if (args[0] === 'help') {
     const topic = args[1];
-    if (args.length > 2 || (topic !== undefined && topic !== 'serve' && topic !== 'check'))
-      throw new UsageError(`help takes one of serve, check (got ${JSON.stringify(args.slice(1).join(' '))})`);
+    if (
+      args.length > 2 ||
+      (topic !== undefined && topic !== 'serve' && topic !== 'check' && topic !== 'healthcheck')
+    )
+      throw new UsageError(
+        `help takes one of serve, check, healthcheck (got ${JSON.stringify(args.slice(1).join(' '))})`,
+      );
     return { command: 'help', text: usage(topic === 'check' ? 'check' : 'serve') };
   }
-  if (args[0] === 'check' || args[0] === 'serve') {
+  const healthcheck = args[0] === 'healthcheck';
+  if (healthcheck) args = args.slice(1);
+  else if (args[0] === 'check' || args[0] === 'serve') {
     command = args[0];
     args = args.slice(1);
   }
@@ -564,6 +591,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     },
     dockerTimeoutMs,
     hostRoot: get('host.root')!,
+    hostDockerSocket: values.get('host.docker-socket') || undefined,
     logLevel: get('log.level') as LogLevel,
     logFormat: get('log.format') as LogFormat,
     swarmExpected: bool('swarm.expected') ?? false,
@@ -620,7 +648,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   if (webMaxConnections < 1) throw new UsageError('--web.max-connections must be at least 1');
   return {
     ...common,
-    command,
+    command: healthcheck ? 'healthcheck' : command,
     listenAddresses,
     systemdSocket: bool('web.systemd-socket') ?? false,
     telemetryPath,
