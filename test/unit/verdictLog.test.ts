@@ -110,3 +110,22 @@ test('while the daemon is away, file verdict flaps wait, and vanish when it is b
     'info sources available again dockerd_cmdline',
   ]);
 });
+
+test('a source other than the API gone for less than the settle time logs nothing; with the API, one line', () => {
+  const h = harness();
+  h.log.record(evaluation({ a: 'pass' }), 'startup');
+  h.log.record(evaluation({ a: 'pass' }, ['dockerd_cmdline']), 'file_change');
+  h.advance(500);
+  h.log.record(evaluation({ a: 'pass' }), 'file_change');
+  h.advance(5_000);
+  assert.deepEqual(h.info(), []);
+  h.log.record(evaluation({ a: 'pass' }, ['dockerd_cmdline']), 'file_change');
+  h.log.record(evaluation({ a: 'error' }, ['dockerd_cmdline', 'docker_api']), 'reconnect');
+  h.log.record(evaluation({ a: 'error' }, ['docker_api']), 'file_change');
+  h.log.record(evaluation({ a: 'pass' }), 'reconnect');
+  h.advance(5_000);
+  assert.deepEqual(h.info(), [
+    'warn Docker API unreachable dockerd_cmdline,docker_api',
+    'info Docker API reachable again dockerd_cmdline,docker_api',
+  ]);
+});

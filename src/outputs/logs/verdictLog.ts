@@ -53,6 +53,12 @@ export class VerdictLog {
   /** Since when each currently unavailable source has been down (ms). */
   private readonly downSince = new Map<SourceName, number>();
   private first = true;
+  /** Sources lost but not yet announced (they may be back before settleMs), and since when. */
+  private readonly lossPending = new Map<SourceName, number>();
+  /** Sources whose loss was announced: their return will be too. */
+  private readonly warned = new Set<SourceName>();
+  /** Announced sources back while the API is still away, with how long they were down. */
+  private readonly backPending = new Map<SourceName, number>();
   private readonly settleMs: number;
   private readonly holdMaxMs: number;
   private readonly now: () => number;
@@ -114,25 +120,37 @@ export class VerdictLog {
         this.pending.set(r.id, { to: r.status, since: now, severity: r.severity, reason: r.reason, trigger });
       }
     }
-    if (lost.length > 0) {
-      const api = lost.includes('docker_api');
-      this.logger.warn(api ? 'Docker API unreachable' : 'sources unavailable', {
-        sources: lost.join(','),
-        err: evaluation.sources[api ? 'docker_api' : lost[0]!].error ?? '',
+    // The Docker API lost is said at once (at start too). Another source lost waits until it has stayed away for
+    // settleMs (dockerd's process and socket vanish for a moment in a restart), or joins the API's warning.
+    for (const name of lost) this.lossPending.set(name, now);
+    const apiLost = lost.includes('docker_api');
+    if ((apiLost || this.first) && this.lossPending.size > 0) {
+      const sources = [...this.lossPending.keys()];
+      this.lossPending.clear();
+      for (const name of sources) this.warned.add(name);
+      this.logger.warn(apiLost ? 'Docker API unreachable' : 'sources unavailable', {
+        sources: sources.join(','),
+        err: evaluation.sources[apiLost ? 'docker_api' : sources[0]!].error ?? '',
         controls_undecided: evaluation.summary.error,
         ...(this.first ? {} : { controls_changed_to_error: undecidedNow, trigger }),
       });
     }
-    if (back.length > 0) {
-      const api = back.some((b) => b.source === 'docker_api');
+    for (const b of back) {
+      if (this.lossPending.delete(b.source)) continue;
+      if (this.warned.delete(b.source)) this.backPending.set(b.source, b.downMs);
+    }
+    // A source back while the API is still away is said with the API, in one line.
+    if (this.backPending.size > 0 && !this.downSince.has('docker_api')) {
+      const api = this.backPending.has('docker_api');
       this.logger.info(api ? 'Docker API reachable again' : 'sources available again', {
-        sources: back.map((b) => b.source).join(','),
-        down_seconds: Math.round(Math.max(...back.map((b) => b.downMs)) / 100) / 10,
+        sources: [...this.backPending.keys()].join(','),
+        down_seconds: Math.round(Math.max(...this.backPending.values()) / 100) / 10,
         controls_decided_again: decidedAgain,
         controls_undecided: evaluation.summary.error,
         failing: evaluation.summary.fail,
         trigger,
       });
+      this.backPending.clear();
     }
     this.first = false;
     this.flush();
@@ -141,6 +159,14 @@ export class VerdictLog {
   /** Logs the pending changes that have settled; call it now and then (start() does, on a timer). */
   flush(): void {
     const now = this.now();
+    const settled = [...this.lossPending].filter(([, since]) => now - since >= this.settleMs).map(([n]) => n);
+    if (settled.length > 0) {
+      for (const name of settled) {
+        this.lossPending.delete(name);
+        this.warned.add(name);
+      }
+      this.logger.warn('sources unavailable', { sources: settled.join(',') });
+    }
     const daemonAwaySince = Math.min(
       ...DAEMON_SOURCES.map((s) => this.downSince.get(s) ?? Number.POSITIVE_INFINITY),
     );
