@@ -37,7 +37,9 @@ export async function measureFleet(
   windowSeconds: number,
 ): Promise<FleetMeasurement> {
   const { central } = fleet;
-  const perHost = await central.query(`count by (instance) ({job="${FLEET_JOB}"})`);
+  const perHost = await central.query(
+    `count by (instance) ({job="${FLEET_JOB}", instance!="", __name__!~".+:.+"})`,
+  );
   const centralSeriesPerHost = perHost.reduce((s, x) => s + x.value, 0) / Math.max(1, perHost.length);
   const a0 = await central.selfMetric('prometheus_tsdb_head_samples_appended_total');
   const t0 = performance.now();
