@@ -15,7 +15,7 @@ export const fleetQueries = {
   hostsFailingCritical: [
     'count(',
     `  sum by (job, instance) (instance_control_severity:dockersec_failing_controls:sum${fsel('control_severity="critical"')}) > 0`,
-    ')',
+    ') or vector(0)',
   ].join('\n'),
 
   /** Compliance per section over time: passing controls out of those with a verdict, summed over hosts. */

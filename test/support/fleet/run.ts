@@ -1,8 +1,11 @@
 // One fleet run, as the benchmark and the fleet test both do it: start, check, measure, break two hosts,
 // tear down. The rules are the shipped ones with every `for` shortened (and no keep_firing_for), so the
 // alerting windows fit a run of minutes; everything else about them is as shipped.
+
+import { join } from 'node:path';
 import { renderRuleFile } from '../../../alerts/src/bundle.js';
 import { defaultConfig, durationSeconds, withShortDurations } from '../../../alerts/src/config.js';
+import { REPO } from '../../bundle/support/paths.js';
 import {
   alertsCheck,
   type CheckResult,
@@ -12,6 +15,7 @@ import {
   presenceCheck,
   profileCheck,
 } from './checks.js';
+import { dashboardQueriesCheck } from './dashboardChecks.js';
 import { type Fleet, startFleet } from './fleet.js';
 import { type FleetMeasurement, measureFleet, SERIES_PER_HOST_BUDGET } from './measure.js';
 import type { ProfileName } from './profiles.js';
@@ -26,8 +30,6 @@ export interface FleetRunOptions {
   readonly forDuration: string;
   /** How long samples/s are counted. */
   readonly measureSeconds: number;
-  /** Extra checks against the running fleet (the dashboard's queries). */
-  readonly extraChecks?: (fleet: Fleet) => Promise<CheckResult[]>;
   readonly log?: (message: string) => void;
 }
 
@@ -38,6 +40,8 @@ export interface FleetRunResult {
   readonly sites: number;
   readonly startSeconds: number;
 }
+
+const FLEET_DASHBOARD = join(REPO, 'grafana', 'dashboards', 'dockersec-fleet.json');
 
 export const fleetRules = (forDuration: string): string =>
   renderRuleFile(withShortDurations(defaultConfig, forDuration));
@@ -74,7 +78,8 @@ export async function runFleet(opts: FleetRunOptions): Promise<FleetRunResult> {
     });
     record(await fleetNumbersCheck(fleet.central, truth));
     record(await alertsCheck(fleet, truth, (window + forSeconds) * 1000));
-    for (const c of (await opts.extraChecks?.(fleet)) ?? []) record(c);
+    // Grafana's $__rate_interval is at least four scrape intervals.
+    record(await dashboardQueriesCheck(fleet, FLEET_DASHBOARD, `${4 * scrape}s`, 60_000));
     measurement = await measureFleet(fleet, truth, scrape, opts.measureSeconds);
     // The dockerd of a host that is not the exporter's, so both outages are told apart.
     const victims = pickVictims(fleet);
