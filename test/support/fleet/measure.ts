@@ -91,6 +91,9 @@ export function describeMeasurement(m: FleetMeasurement): string[] {
     `series per host (one scrape of the exporter): min ${Math.min(...series)}, max ${Math.max(...series)} ` +
       `(budget ${SERIES_PER_HOST_BUDGET}); ${m.exporterSeries.map((s) => `${s.instance} ${s.series}`).join(', ')}`,
     `series per host in the central Prometheus (with up and scrape_*): ${m.centralSeriesPerHost.toFixed(0)}; head series ${m.headSeries} (with rule results)`,
+    `of which the exporter's own process_* and nodejs_* (dropped by --web.disable-exporter-metrics): ${m.seriesByMetric
+      .filter(([n]) => /^(process|nodejs)_/.test(n))
+      .reduce((s, [, c]) => s + c, 0)}`,
     `by metric (largest host): ${m.seriesByMetric
       .slice(0, 12)
       .map(([n, c]) => `${n} ${c}`)
