@@ -11,18 +11,24 @@ export function fsel(...extra: string[]): string {
 export const fleetQueries = {
   hostsReporting: `sum(up${fsel()})`,
   hostsTargeted: `count(up${fsel()})`,
-  fleetCompliance: `sum(job:dockersec_control_compliance:ratio${fsel()})`,
+  /** Numerators and denominators summed over every job and fleet label, then divided. */
+  fleetCompliance: [
+    `sum(job:dockersec_passing_controls:sum${fsel()})`,
+    '/',
+    `(sum(job:dockersec_judged_controls:sum${fsel()}) > 0)`,
+  ].join('\n'),
   hostsFailingCritical: [
     'count(',
     `  sum by (job, instance) (instance_control_severity:dockersec_failing_controls:sum${fsel('control_severity="critical"')}) > 0`,
     ') or vector(0)',
   ].join('\n'),
+  hostsWithFailures: `sum(job:dockersec_failing_instances:sum${fsel()})`,
 
   /** Compliance per section over time: passing controls out of those with a verdict, summed over hosts. */
   sectionCompliance: [
-    `sum by (section) (dockersec_controls${fsel('status="pass"')})`,
+    `sum by (section) (section:dockersec_passing_controls:sum${fsel()})`,
     '/',
-    `(sum by (section) (dockersec_controls${fsel('status=~"pass|fail"')}) > 0)`,
+    `(sum by (section) (section:dockersec_judged_controls:sum${fsel()}) > 0)`,
   ].join('\n'),
 
   /**
@@ -36,7 +42,11 @@ export const fleetQueries = {
 
   /** Hosts with the most failing controls (the host dashboard is one click away). */
   worstHosts: `topk(10, sum by (job, instance) (instance:dockersec_failing_controls:sum${fsel()}))`,
-  worstHostsCompliance: `sum by (job, instance) (instance:dockersec_control_compliance:ratio${fsel()})`,
+  worstHostsCompliance: [
+    `sum by (job, instance) (instance:dockersec_passing_controls:sum${fsel()})`,
+    '/',
+    `(sum by (job, instance) (instance:dockersec_judged_controls:sum${fsel()}) > 0)`,
+  ].join('\n'),
 
   /** Controls by how many hosts fail them. */
   widestFailures: `topk(15, sum by (control) (control:dockersec_failing_instances:sum${fsel()}) > 0)`,

@@ -36,6 +36,30 @@ export const queries = {
     ')',
   ].join('\n'),
 
+  /** How many controls (per instance, summed over the selection) have a status: waived apart from pass and fail. */
+  controlsWithStatus: (status: keyof typeof STATUS_CODES) =>
+    `sum(dockersec_control_status${sel(`status="${status}"`)})`,
+
+  /** The waived controls with their catalog entry: accepted exceptions, neither passing nor failing. */
+  waivedControls: [
+    `(dockersec_control_status${sel('status="waived"')} == 1)`,
+    `* ${JOIN_INFO} group_left (cis, title, section, control_severity)`,
+    `dockersec_control_info${sel()}`,
+  ].join('\n'),
+
+  /** Waivers of the exporter's --waivers.file by state, as the exporter judges them. */
+  waiversInState: (state: 'active' | 'expiring' | 'expired' | 'unused') =>
+    `sum(dockersec_waivers${sel(`state="${state}"`)})`,
+
+  /**
+   * The waiver table: who owns each waiver and why (the info metric), when it runs out and how long
+   * is left. Three queries merged on their labels in the panel rather than joined here: two waivers of
+   * one control and owner would make a PromQL join fail.
+   */
+  waiverInfo: `dockersec_waiver_info${sel()}`,
+  waiverExpiry: `dockersec_waiver_expiry_timestamp_seconds${sel()}`,
+  waiverTimeLeft: `dockersec_waiver_expiry_timestamp_seconds${sel()} - time()`,
+
   /** One series per instance and control whose value is the status code of STATUS_CODES. */
   controlStatusCode: [
     'max by (instance, control) (',

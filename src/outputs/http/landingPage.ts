@@ -1,6 +1,6 @@
 // The landing page: name, version, a link to the metrics, and the current verdicts at a glance.
 import { createHash } from 'node:crypto';
-import { SECTIONS, type Status } from '../../controls/types.js';
+import { type ControlResult, SECTIONS, type Status } from '../../controls/types.js';
 import type { Evaluation } from '../../evaluation/types.js';
 import type { BuildInfo } from '../buildInfo.js';
 
@@ -40,13 +40,26 @@ export const LANDING_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** Who accepted what, under a waived control or one with waived containers. */
+function waiverNote(r: ControlResult): string {
+  const waivers = r.waivers ?? [];
+  if (waivers.length === 0) return '';
+  const items = waivers.map(
+    (w) =>
+      `waived by <code>waivers[${w.index}]</code>: ${escapeHtml(w.reason)} (owner ${escapeHtml(w.owner)}${w.ticket ? `, ticket ${escapeHtml(w.ticket)}` : ''}, until ${escapeHtml(w.expires)})`,
+  );
+  const containers = (r.waivedContainers ?? []).map((c) => escapeHtml(c.name));
+  const which = containers.length > 0 ? `<br>waived containers: ${containers.join(', ')}` : '';
+  return `<br>${items.join('<br>')}${which}`;
+}
+
 export function landingPage(build: BuildInfo, telemetryPath: string, evaluation: Evaluation | null): string {
   const rows = (evaluation?.results ?? [])
     .map(
       (r) =>
         `<tr><td><span class="badge badge-${r.status}">${escapeHtml(r.status.replace('_', ' '))}</span></td>` +
         `<td>${escapeHtml(r.cis ?? '')}</td><td><code>${escapeHtml(r.id)}</code></td><td>${escapeHtml(SECTIONS[r.section])}</td>` +
-        `<td>${escapeHtml(r.severity)}</td><td>${escapeHtml(r.reason)}</td></tr>`,
+        `<td>${escapeHtml(r.severity)}</td><td>${escapeHtml(r.reason)}${waiverNote(r)}</td></tr>`,
     )
     .join('\n');
   const d = evaluation?.docker;

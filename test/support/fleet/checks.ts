@@ -51,16 +51,37 @@ const sel = (extra = ''): string => `{job="${FLEET_JOB}"${extra ? `, ${extra}` :
  */
 export const FLEET_QUERIES = {
   failingHostsPerControl: `sum by (control) (control:dockersec_failing_instances:sum${sel()})`,
-  controlRatio: `sum by (control) (control:dockersec_control_compliance:ratio${sel()})`,
-  sectionRatio: [
-    `sum by (section) (dockersec_controls${sel('status="pass"')})`,
-    `/ (sum by (section) (dockersec_controls${sel('status=~"pass|fail"')}) > 0)`,
+  // Ratios over more than one site: numerators and denominators summed, then divided.
+  controlRatio: [
+    `sum by (control) (control:dockersec_passing_instances:sum${sel()})`,
+    `/ (sum by (control) (control:dockersec_judged_instances:sum${sel()}) > 0)`,
   ].join('\n'),
-  fleetRatio: `sum(job:dockersec_control_compliance:ratio${sel()})`,
+  sectionRatio: [
+    `sum by (section) (section:dockersec_passing_controls:sum${sel()})`,
+    `/ (sum by (section) (section:dockersec_judged_controls:sum${sel()}) > 0)`,
+  ].join('\n'),
+  fleetRatio: [
+    `sum(job:dockersec_passing_controls:sum${sel()})`,
+    `/ (sum(job:dockersec_judged_controls:sum${sel()}) > 0)`,
+  ].join('\n'),
   failingControlsPerHost: `sum by (instance) (instance:dockersec_failing_controls:sum${sel()})`,
+  hostRatio: `sum by (instance) (instance:dockersec_control_compliance:ratio${sel()})`,
+  hostsWithFailures: `sum(job:dockersec_failing_instances:sum${sel()})`,
+  hosts: `sum(job:dockersec_instances:count${sel()})`,
   worstHosts: (k: number) =>
     `topk(${k}, sum by (instance) (instance:dockersec_failing_controls:sum${sel()}))`,
 };
+
+/** The fleet rules whose every series must keep the agents' external label `site`. */
+export const SITE_KEEPING_RULES = [
+  'instance:dockersec_failing_controls:sum',
+  'instance:dockersec_control_compliance:ratio',
+  'control:dockersec_failing_instances:sum',
+  'control:dockersec_control_compliance:ratio',
+  'section:dockersec_control_compliance:ratio',
+  'job:dockersec_control_compliance:ratio',
+  'job:dockersec_instances:count',
+];
 
 const byLabel = (samples: readonly Sample[], label: string): Map<string, number> =>
   new Map(samples.map((s) => [s.metric[label] ?? '', s.value]));
@@ -127,14 +148,29 @@ export function profileCheck(fleet: Fleet, truth: FleetTruth): CheckResult {
 export function fleetNumbersCheck(central: CentralPrometheus, truth: FleetTruth): Promise<CheckResult> {
   return runCheck('fleet recording rules match the exporters', 60_000, async () => {
     const q = (expr: string, label: string) => central.query(expr).then((s) => byLabel(s, label));
-    const [failing, controlRatio, sectionRatio, fleetRatio, perHost, worst] = await Promise.all([
-      q(FLEET_QUERIES.failingHostsPerControl, 'control'),
-      q(FLEET_QUERIES.controlRatio, 'control'),
-      q(FLEET_QUERIES.sectionRatio, 'section'),
-      q(FLEET_QUERIES.fleetRatio, ''),
-      q(FLEET_QUERIES.failingControlsPerHost, 'instance'),
-      central.query(FLEET_QUERIES.worstHosts(3)),
-    ]);
+    const [failing, controlRatio, sectionRatio, fleetRatio, perHost, hostRatio, withFailures, hosts, worst] =
+      await Promise.all([
+        q(FLEET_QUERIES.failingHostsPerControl, 'control'),
+        q(FLEET_QUERIES.controlRatio, 'control'),
+        q(FLEET_QUERIES.sectionRatio, 'section'),
+        q(FLEET_QUERIES.fleetRatio, ''),
+        q(FLEET_QUERIES.failingControlsPerHost, 'instance'),
+        q(FLEET_QUERIES.hostRatio, 'instance'),
+        q(FLEET_QUERIES.hostsWithFailures, ''),
+        q(FLEET_QUERIES.hosts, ''),
+        central.query(FLEET_QUERIES.worstHosts(3)),
+      ]);
+    const sites = new Set(truth.hosts.map((h) => h.site));
+    const siteProblems: string[] = [];
+    for (const rule of SITE_KEEPING_RULES) {
+      const series = await central.query(`${rule}${sel()}`);
+      const seen = new Set(series.map((s) => s.metric.site));
+      if (series.length === 0) siteProblems.push(`${rule}: no series`);
+      else if ([...sites].some((s) => !seen.has(s)) || seen.has(undefined as unknown as string))
+        siteProblems.push(
+          `${rule}: sites ${JSON.stringify([...seen])}, expected ${JSON.stringify([...sites])}`,
+        );
+    }
     const instances = truth.hosts.map((h) => h.instance);
     const expectedWorst = [...instances]
       .sort((a, b) => truth.failingControls(b) - truth.failingControls(a))
@@ -147,6 +183,15 @@ export function fleetNumbersCheck(central: CentralPrometheus, truth: FleetTruth)
       ...compare('compliance of section', sectionRatio, truth.sections, truth.sectionRatio),
       ...compare('fleet compliance', fleetRatio, [''], () => truth.fleetRatio()),
       ...compare('failing controls of', perHost, instances, truth.failingControls),
+      ...compare('compliance of host', hostRatio, instances, truth.hostRatio),
+      ...compare(
+        'hosts with a failing control',
+        withFailures,
+        [''],
+        () => instances.filter((i) => truth.failingControls(i) > 0).length,
+      ),
+      ...compare('hosts', hosts, [''], () => instances.length),
+      ...siteProblems,
       ...(JSON.stringify(gotWorst) === JSON.stringify(expectedWorst)
         ? []
         : [`worst hosts ${JSON.stringify(gotWorst)}, expected ${JSON.stringify(expectedWorst)}`]),

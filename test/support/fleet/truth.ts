@@ -27,6 +27,7 @@ export interface FleetTruth {
   sectionRatio(section: string): number | null;
   fleetRatio(): number | null;
   failingControls(instance: string): number;
+  hostRatio(instance: string): number | null;
 }
 
 function hostTruth(host: FleetHost, m: Metrics): HostTruth {
@@ -82,6 +83,10 @@ export async function fleetTruth(hosts: readonly FleetHost[]): Promise<FleetTrut
     controlRatio: (control) => ratioOver([control]),
     sectionRatio: (section) => ratioOver(controls.filter((c) => sectionOf.get(c) === section)),
     fleetRatio: () => ratioOver(controls),
+    hostRatio: (instance) => {
+      const statuses = [...(truths.find((t) => t.instance === instance)?.status.values() ?? [])];
+      return ratio(statuses.filter((x) => x === 'pass').length, statuses.filter((x) => x === 'fail').length);
+    },
     failingControls: (instance) =>
       [...(truths.find((t) => t.instance === instance)?.status.values() ?? [])].filter((s) => s === 'fail')
         .length,
