@@ -80,7 +80,12 @@ export async function runFleet(opts: FleetRunOptions): Promise<FleetRunResult> {
     record(await alertsCheck(fleet, truth, (window + forSeconds) * 1000));
     // Grafana's $__rate_interval is at least four scrape intervals.
     record(await dashboardQueriesCheck(fleet, FLEET_DASHBOARD, `${4 * scrape}s`, 60_000));
-    measurement = await measureFleet(fleet, truth, scrape, opts.measureSeconds);
+    measurement = await measureFleet(
+      fleet,
+      truth,
+      { scrapeSeconds: scrape, evaluationSeconds: evaluation },
+      opts.measureSeconds,
+    );
     // The dockerd of a host that is not the exporter's, so both outages are told apart.
     const victims = pickVictims(fleet);
     log(`killing the dockerd of ${victims.daemon.instance} and the exporter of ${victims.exporter.instance}`);
