@@ -36,6 +36,7 @@ describe('a fleet of three Docker hosts on one central Prometheus', { skip, time
     'alerts fire per host, naming it',
     'every query of dockersec-fleet',
     'a killed dockerd',
+    'everything torn down',
   ];
   for (const name of names) {
     test(name, { skip: false }, () => {

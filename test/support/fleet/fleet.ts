@@ -2,16 +2,16 @@
 // daemon.json, one exporter per host on a loopback port of the root namespace (reaching its dockerd
 // through the unix socket), one Prometheus agent per site remote-writing to one central Prometheus that
 // evaluates the bundle's rules. stop() tears everything down, and so does an exit or a signal midway.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningExporter, startExporterProcess } from '../../bundle/support/exporterProcess.js';
 import type { LoopbackServer } from '../../bundle/support/processes.js';
 import { buildBusyboxTar } from '../busybox.js';
 import { makePki } from '../certs.js';
-import { netnsNameFor } from '../cleanup.js';
+import { isAlive, mountsUnder, netnsExists, netnsNameFor, sandboxProcesses } from '../cleanup.js';
 import { createDaemon, type SandboxDaemon } from '../dockerd.js';
-import { unwire, wireNamespace } from './network.js';
+import { addressPlan, unwire, wireNamespace } from './network.js';
 import { FLEET_CERT_DAYS, PROFILE_DEFS, type ProfileName } from './profiles.js';
 import { type CentralPrometheus, startAgent, startCentral } from './prometheus.js';
 
@@ -49,6 +49,8 @@ export interface Fleet {
   readonly centralBaselineRss: number;
   readonly startSeconds: number;
   stop(): Promise<void>;
+  /** After stop(): what is still there (processes, namespaces, veth links, folders); empty when all is gone. */
+  leftovers(): string[];
 }
 
 /** Everything started so far, for the teardown of a failed start, an exit or a signal. */
@@ -119,6 +121,25 @@ async function inBatches<T, R>(items: readonly T[], size: number, f: (t: T) => P
       if (s.status === 'rejected') throw s.reason;
       out.push(s.value);
     }
+  }
+  return out;
+}
+
+function leftovers(dir: string, hosts: readonly FleetHost[], servers: readonly LoopbackServer[]): string[] {
+  const out: string[] = [];
+  const alive = (pid: number | undefined) => pid !== undefined && pid > 1 && isAlive(pid);
+  if (existsSync(dir)) out.push(`folder ${dir}`);
+  for (const s of servers)
+    if (alive(s.daemon.child.pid)) out.push(`${s.daemon.name} (pid ${s.daemon.child.pid})`);
+  for (const h of hosts) {
+    if (alive(h.exporter.daemon.child.pid)) out.push(`exporter of ${h.instance}`);
+    if (existsSync(h.daemon.dir)) out.push(`sandbox ${h.daemon.dir} of ${h.instance}`);
+    const netns = netnsNameFor(h.daemon.dir);
+    if (netnsExists(netns)) out.push(`network namespace ${netns} of ${h.instance}`);
+    if (existsSync(`/sys/class/net/${addressPlan(h.index).link}`)) out.push(`veth of ${h.instance}`);
+    const processes = sandboxProcesses(h.daemon.dir);
+    if (processes.length > 0) out.push(`processes ${processes.join(', ')} of ${h.instance}`);
+    if (mountsUnder(h.daemon.dir).length > 0) out.push(`mounts under ${h.daemon.dir}`);
   }
   return out;
 }
@@ -218,6 +239,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       centralBaselineRss,
       startSeconds: (performance.now() - started) / 1000,
       stop: () => teardown.run(),
+      leftovers: () => leftovers(dir, hosts, [central, ...sites.map((x) => x.agent)]),
     };
   } catch (e) {
     await teardown.run().catch((t: Error) => log(t.message));

@@ -39,6 +39,8 @@ export interface FleetRunResult {
   readonly outage: OutageResult | null;
   readonly sites: number;
   readonly startSeconds: number;
+  /** What the teardown left behind (nothing, when it worked). */
+  readonly leftovers: readonly string[];
 }
 
 const FLEET_DASHBOARD = join(REPO, 'grafana', 'dashboards', 'dockersec-fleet.json');
@@ -93,9 +95,24 @@ export async function runFleet(opts: FleetRunOptions): Promise<FleetRunResult> {
     record(outage.check);
   } finally {
     await fleet.stop();
-    log('fleet torn down');
+    const left = fleet.leftovers();
+    log(left.length === 0 ? 'fleet torn down' : `fleet teardown left: ${left.join('; ')}`);
   }
-  return { checks, measurement, outage, sites: fleet.sites.length, startSeconds: fleet.startSeconds };
+  const leftovers = fleet.leftovers();
+  record({
+    name: 'everything torn down: processes, mounts, network namespaces, veth links, folders',
+    ok: leftovers.length === 0,
+    problems: leftovers,
+    seconds: 0,
+  });
+  return {
+    checks,
+    measurement,
+    outage,
+    sites: fleet.sites.length,
+    startSeconds: fleet.startSeconds,
+    leftovers,
+  };
 }
 
 /** A dockerd of a default-like host (not the TLS one, whose certificates other views show) and another host's exporter. */
