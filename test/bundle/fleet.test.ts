@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { dockerdUnavailableReason } from '../support/dockerd.js';
-import { type FleetRunResult, runFleet } from '../support/fleet/run.js';
+import { FleetStartError, startFleet } from '../support/fleet/fleet.js';
+import { type FleetRunResult, fleetRules, runFleet } from '../support/fleet/run.js';
 import { distMissingReason } from './support/exporterProcess.js';
 
 const skip = dockerdUnavailableReason() ?? distMissingReason();
@@ -53,5 +54,27 @@ describe('a fleet of three Docker hosts on one central Prometheus', { skip, time
     assert.equal(m.exporterSeries.length, 3);
     assert.ok(m.samplesPerSecond > 0);
     assert.ok(m.centralSeriesPerHost > 500, `only ${m.centralSeriesPerHost} series per host arrived`);
+  });
+});
+
+describe('a fleet that fails to start', { skip, timeout: 180_000 }, () => {
+  test('is torn down: a host whose dockerd refuses its daemon.json leaves nothing behind', async () => {
+    const failure = await startFleet({
+      profiles: ['default', 'broken'],
+      hostsPerSite: 2,
+      scrapeInterval: '2s',
+      evaluationInterval: '1s',
+      rules: fleetRules('10s'),
+      startConcurrency: 2,
+    }).then(
+      async (fleet) => {
+        await fleet.stop();
+        return null;
+      },
+      (e: unknown) => e,
+    );
+    assert.ok(failure instanceof FleetStartError, `expected the start to fail, got ${String(failure)}`);
+    assert.match(failure.message, /dockerd .* exited|not-a-dockerd-option/);
+    assert.deepEqual(failure.leftovers, []);
   });
 });

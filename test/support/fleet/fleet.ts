@@ -53,9 +53,22 @@ export interface Fleet {
   leftovers(): string[];
 }
 
+/** A fleet that failed to start, torn down again; `leftovers` is what that teardown left (nothing, normally). */
+export class FleetStartError extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly leftovers: readonly string[],
+  ) {
+    super(`the fleet did not start: ${reason instanceof Error ? reason.message : String(reason)}`, {
+      cause: reason,
+    });
+  }
+}
+
 /** Everything started so far, for the teardown of a failed start, an exit or a signal. */
 class Teardown {
   private readonly steps: { name: string; run: () => Promise<void>; pid?: () => number | undefined }[] = [];
+  private readonly hosts: { instance: string; index: number; dir: string }[] = [];
   private done: Promise<void> | null = null;
   private readonly onExit = (): void => this.killSync();
   private readonly onSignal = (signal: NodeJS.Signals): void => {
@@ -71,6 +84,31 @@ class Teardown {
 
   add(name: string, run: () => Promise<void>, pid?: () => number | undefined): void {
     this.steps.push({ name, run, ...(pid ? { pid } : {}) });
+  }
+
+  /** A host's sandbox, to look for after the teardown. */
+  addHost(host: { readonly instance: string; readonly index: number; readonly dir: string }): void {
+    this.hosts.push(host);
+  }
+
+  /** What is still there after run(): processes, sandboxes, namespaces, veth links, mounts, folders. */
+  leftovers(): string[] {
+    const out: string[] = [];
+    if (existsSync(this.dir)) out.push(`folder ${this.dir}`);
+    for (const step of this.steps) {
+      const pid = step.pid?.();
+      if (pid !== undefined && pid > 1 && isAlive(pid)) out.push(`${step.name} (pid ${pid})`);
+    }
+    for (const h of this.hosts) {
+      if (existsSync(h.dir)) out.push(`sandbox ${h.dir} of ${h.instance}`);
+      const netns = netnsNameFor(h.dir);
+      if (netnsExists(netns)) out.push(`network namespace ${netns} of ${h.instance}`);
+      if (existsSync(`/sys/class/net/${addressPlan(h.index).link}`)) out.push(`veth of ${h.instance}`);
+      const processes = sandboxProcesses(h.dir);
+      if (processes.length > 0) out.push(`processes ${processes.join(', ')} of ${h.instance}`);
+      if (mountsUnder(h.dir).length > 0) out.push(`mounts under ${h.dir}`);
+    }
+    return out;
   }
 
   /** In reverse order of start; one failing step does not stop the others. */
@@ -125,25 +163,6 @@ async function inBatches<T, R>(items: readonly T[], size: number, f: (t: T) => P
   return out;
 }
 
-function leftovers(dir: string, hosts: readonly FleetHost[], servers: readonly LoopbackServer[]): string[] {
-  const out: string[] = [];
-  const alive = (pid: number | undefined) => pid !== undefined && pid > 1 && isAlive(pid);
-  if (existsSync(dir)) out.push(`folder ${dir}`);
-  for (const s of servers)
-    if (alive(s.daemon.child.pid)) out.push(`${s.daemon.name} (pid ${s.daemon.child.pid})`);
-  for (const h of hosts) {
-    if (alive(h.exporter.daemon.child.pid)) out.push(`exporter of ${h.instance}`);
-    if (existsSync(h.daemon.dir)) out.push(`sandbox ${h.daemon.dir} of ${h.instance}`);
-    const netns = netnsNameFor(h.daemon.dir);
-    if (netnsExists(netns)) out.push(`network namespace ${netns} of ${h.instance}`);
-    if (existsSync(`/sys/class/net/${addressPlan(h.index).link}`)) out.push(`veth of ${h.instance}`);
-    const processes = sandboxProcesses(h.daemon.dir);
-    if (processes.length > 0) out.push(`processes ${processes.join(', ')} of ${h.instance}`);
-    if (mountsUnder(h.daemon.dir).length > 0) out.push(`mounts under ${h.daemon.dir}`);
-  }
-  return out;
-}
-
 const siteName = (i: number): string => `site-${String.fromCharCode(97 + i)}`;
 
 export async function startFleet(opts: FleetOptions): Promise<Fleet> {
@@ -172,6 +191,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       const instance = `host${index + 1}-${profile.name}`;
       const site = siteName(Math.floor(index / opts.hostsPerSite));
       const daemon = await createDaemon({ bridge: true, hostNetwork: false, startTimeoutMs: 180_000 });
+      teardown.addHost({ instance, index, dir: daemon.dir });
       teardown.add(`dockerd of ${instance}`, async () => {
         await daemon.destroy();
         unwire(index);
@@ -239,10 +259,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       centralBaselineRss,
       startSeconds: (performance.now() - started) / 1000,
       stop: () => teardown.run(),
-      leftovers: () => leftovers(dir, hosts, [central, ...sites.map((x) => x.agent)]),
+      leftovers: () => teardown.leftovers(),
     };
   } catch (e) {
     await teardown.run().catch((t: Error) => log(t.message));
-    throw e;
+    throw new FleetStartError(e, teardown.leftovers());
   }
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { SandboxDaemon } from '../dockerd.js';
 
 export const PROFILES = ['hardened', 'default', 'insecure', 'tls', 'pending-restart', 'privileged'] as const;
-export type ProfileName = (typeof PROFILES)[number];
+/** `broken` is no fleet host: dockerd refuses its daemon.json, so a test can make a fleet start fail midway. */
+export type ProfileName = (typeof PROFILES)[number] | 'broken';
 
 /** Where a host's daemon listens besides its unix socket: an address of its own network namespace. */
 export interface HostAddress {
@@ -140,6 +141,13 @@ export const PROFILE_DEFS: Readonly<Record<ProfileName, Profile>> = {
     },
     mustFail: ['container_privileged'],
     mustAlert: ['DockerSecPrivilegedContainer'],
+  },
+  broken: {
+    name: 'broken',
+    needsTls: false,
+    config: () => ({ 'not-a-dockerd-option': true }),
+    mustFail: [],
+    mustAlert: [],
   },
 };
 
