@@ -164,9 +164,9 @@ export function fleetNumbersCheck(central: CentralPrometheus, truth: FleetTruth)
     const siteProblems: string[] = [];
     for (const rule of SITE_KEEPING_RULES) {
       const series = await central.query(`${rule}${sel()}`);
-      const seen = new Set(series.map((s) => s.metric.site));
+      const seen = new Set(series.map((s) => s.metric.site ?? '(none)'));
       if (series.length === 0) siteProblems.push(`${rule}: no series`);
-      else if ([...sites].some((s) => !seen.has(s)) || seen.has(undefined as unknown as string))
+      else if (seen.has('(none)') || [...sites].some((site) => !seen.has(site)))
         siteProblems.push(
           `${rule}: sites ${JSON.stringify([...seen])}, expected ${JSON.stringify([...sites])}`,
         );
