@@ -7,6 +7,7 @@
 import { durationSeconds } from '../alerts/src/config.js';
 import { distMissingReason } from '../test/bundle/support/exporterProcess.js';
 import { dockerdUnavailableReason } from '../test/support/dockerd.js';
+import { FleetStartError } from '../test/support/fleet/fleet.js';
 import { describeMeasurement, summaryNumbers } from '../test/support/fleet/measure.js';
 import { profilesFor } from '../test/support/fleet/profiles.js';
 import { runFleet } from '../test/support/fleet/run.js';
@@ -32,15 +33,28 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const log = (m: string): void =>
     console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
-  const result = await runFleet({
-    profiles: profilesFor(hosts),
-    hostsPerSite,
-    scrapeInterval,
-    evaluationInterval: '2s',
-    forDuration,
-    measureSeconds: Number(arg('measure', '30')),
-    log,
-  });
+  let result: Awaited<ReturnType<typeof runFleet>>;
+  try {
+    result = await runFleet({
+      profiles: profilesFor(hosts),
+      hostsPerSite,
+      scrapeInterval,
+      evaluationInterval: '2s',
+      forDuration,
+      measureSeconds: Number(arg('measure', '30')),
+      log,
+    });
+  } catch (e) {
+    // The summary stays the last line, also when the fleet could not be built.
+    console.error(e);
+    const left =
+      e instanceof FleetStartError && e.leftovers.length > 0
+        ? `; left behind: ${e.leftovers.join(', ')}`
+        : '';
+    console.log(`fleet: FAIL ${hosts} hosts: ${(e as Error).message}${left}`);
+    process.exitCode = 1;
+    return;
+  }
   if (result.measurement) for (const line of describeMeasurement(result.measurement)) console.log(line);
   const o = result.outage;
   if (o)
