@@ -54,6 +54,7 @@ export async function startExporter(
   monitor.on('dockerEvent', (e) => collector.noteDockerEvent(e));
   const containerSeries = new ContainerSeriesBudget(opts.containersMaxSeries);
   let current: { evaluation: Evaluation; metricsText: string } | null = null;
+  let started = false;
   let rendering: Promise<void> = Promise.resolve();
   let sequence = 0;
   let lastStatus = new Map<string, string>();
@@ -88,7 +89,8 @@ export async function startExporter(
   const app = createApp({
     telemetryPath: opts.telemetryPath,
     build,
-    current: () => current,
+    // Ready (and serving verdicts) only once the watchers are in place: an edit seen as ready is never missed.
+    current: () => (started ? current : null),
     exporterRegistry: registry,
   });
   const server = await listen(app, {
@@ -111,6 +113,7 @@ export async function startExporter(
   // The evaluation listener above renders it; serve nothing half-made until it has.
   await rendering;
   if (!current) throw new Error('rendering the first evaluation failed');
+  started = true;
   logger.info('first evaluation done', {
     ...first.summary,
     docker_reachable: first.docker.reachable,

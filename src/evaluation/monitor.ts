@@ -30,7 +30,7 @@ export type Trigger =
   | 'waiver_expiry';
 
 /** What an evaluation reads again: the sources of a refresh, or none ('policy': the last facts, judged again). */
-type Work = Refresh | 'policy';
+export type Work = Refresh | 'policy';
 
 export interface MonitorOptions {
   readonly collector: FactCollector;
@@ -109,9 +109,11 @@ const REFRESH: Record<Trigger, Work> = {
  * the container inventory, so 'containers' adds nothing to another one; every evaluation applies the policy
  * in force, so 'policy' adds nothing either.
  */
-const wider = (a: Work | null, b: Work): Work => {
-  if (a === null || a === b || a === 'containers' || a === 'policy') return b;
-  return b === 'containers' || b === 'policy' ? a : 'all';
+export const wider = (a: Work | null, b: Work): Work => {
+  if (a === null || a === 'policy') return b;
+  if (b === 'policy') return a;
+  if (a === b || a === 'containers') return b;
+  return b === 'containers' ? a : 'all';
 };
 
 export interface MonitorEvents {

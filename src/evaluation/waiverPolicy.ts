@@ -3,6 +3,7 @@
 // so once in the log and in dockersec_waivers_last_reload_successful; a policy is only ever replaced whole.
 // A timer wakes the monitor when a waiver enters its warning period or expires, so those states change
 // without any edit or event.
+import { resolve } from 'node:path';
 import type { ControlDefinition } from '../controls/types.js';
 import type { Logger } from '../log.js';
 import { nextWaiverTransition } from '../policy/apply.js';
@@ -25,6 +26,10 @@ export interface WaiverPolicyOptions {
 
 /** Reads, parses and validates the file: the whole policy or a WaiverFileError of one line. */
 export async function loadWaiverPolicy(opts: WaiverPolicyOptions): Promise<WaiverSettings> {
+  return (await readPolicy(opts)).settings;
+}
+
+async function readPolicy(opts: WaiverPolicyOptions): Promise<{ settings: WaiverSettings; text: string }> {
   const read = await readWaiversFile(opts.file);
   if (!read.ok) throw new WaiverFileError(read.error);
   const policy = parseWaivers(read.text, {
@@ -33,7 +38,7 @@ export async function loadWaiverPolicy(opts: WaiverPolicyOptions): Promise<Waive
     now: (opts.now ?? Date.now)(),
     maxDurationMs: opts.maxDurationMs,
   });
-  return { policy, expiryWarningMs: opts.expiryWarningMs };
+  return { settings: { policy, expiryWarningMs: opts.expiryWarningMs }, text: read.text };
 }
 
 /** Editors write in bursts (truncate, write, rename): reload once after the burst. */
@@ -62,17 +67,18 @@ export class WaiverPolicySource {
   private constructor(
     private readonly opts: WaiverPolicyOptions,
     private readonly logger: Logger,
-    first: WaiverSettings,
+    first: { settings: WaiverSettings; text: string },
+    private text: string = first.text,
   ) {
     this.now = opts.now ?? Date.now;
-    this.settings = first;
+    this.settings = first.settings;
     this.lastSuccessSeconds = this.now() / 1000;
   }
 
   /** The first load: a file that cannot be read or is not accepted throws, and the exporter does not start. */
   static async load(opts: WaiverPolicyOptions, logger: Logger): Promise<WaiverPolicySource> {
-    const first = await loadWaiverPolicy(opts);
-    logger.info('loaded waivers', { file: opts.file, waivers: first.policy.waivers.length });
+    const first = await readPolicy(opts);
+    logger.info('loaded waivers', { file: opts.file, waivers: first.settings.policy.waivers.length });
     return new WaiverPolicySource(opts, logger, first);
   }
 
@@ -83,8 +89,9 @@ export class WaiverPolicySource {
   /** Follows the file and the waivers' expiries, calling `onChange` whenever the verdicts should be judged again. */
   async watch(onChange: (why: WaiverTrigger) => void): Promise<void> {
     this.onChange = onChange;
+    // chokidar reports absolute paths for an absolute watch: a relative --waivers.file is watched resolved.
     this.watcher = new ConfigWatcher(
-      this.opts.file,
+      resolve(this.opts.file),
       () => {
         if (this.closed) return;
         if (this.debounce) clearTimeout(this.debounce);
@@ -101,6 +108,8 @@ export class WaiverPolicySource {
     );
     await this.watcher.target();
     this.scheduleTransition();
+    // An edit saved between the first load and the watch being in place is not lost.
+    await this.reload();
   }
 
   private onChange: (why: WaiverTrigger) => void = () => {};
@@ -110,7 +119,11 @@ export class WaiverPolicySource {
     const run = async (): Promise<boolean> => {
       if (this.closed) return false;
       try {
-        this.settings = await loadWaiverPolicy(this.opts);
+        const next = await readPolicy(this.opts);
+        // Watchers report one save several times: the same text in force already changes nothing.
+        if (next.text === this.text && this.lastReloadSuccessful) return true;
+        this.settings = next.settings;
+        this.text = next.text;
       } catch (e) {
         if (!(e instanceof WaiverFileError)) throw e;
         this.lastReloadSuccessful = false;

@@ -10,7 +10,8 @@ export async function readWaiversFile(path: string): Promise<WaiversFileRead> {
   try {
     return { ok: true, text: await readBoundedText(path, READ_LIMITS.waivers) };
   } catch (e) {
-    if (e instanceof InputBoundsError) return { ok: false, error: e.message };
+    if (e instanceof InputBoundsError)
+      return { ok: false, error: `cannot read the waivers file: ${e.message}` };
     if (isAbsent(e)) {
       const err = e as NodeJS.ErrnoException;
       const what =

@@ -53,6 +53,26 @@ function waiverNote(r: ControlResult): string {
   return `<br>${items.join('<br>')}${which}`;
 }
 
+/** The waivers file and the state of each waiver, when there is one. */
+function waiversTable(evaluation: Evaluation | null): string {
+  const w = evaluation?.waivers;
+  if (!w) return '';
+  const rows = w.entries
+    .map(
+      (e) =>
+        `<tr><td>${escapeHtml(e.state)}</td><td><code>waivers[${e.index}]</code></td><td>${e.controls.map((c) => `<code>${escapeHtml(c)}</code>`).join(' ')}</td>` +
+        `<td>${escapeHtml(e.owner)}</td><td>${escapeHtml(e.ticket ?? '')}</td><td>${escapeHtml(e.expires)}</td><td>${escapeHtml(e.reason)}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>Waivers</h2>
+<p>From <code>${escapeHtml(w.file)}</code>.</p>
+<table><thead><tr><th>State</th><th>Entry</th><th>Controls</th><th>Owner</th><th>Ticket</th><th>Expires</th><th>Reason</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+<h2>Controls</h2>`;
+}
+
 export function landingPage(build: BuildInfo, telemetryPath: string, evaluation: Evaluation | null): string {
   const rows = (evaluation?.results ?? [])
     .map(
@@ -81,6 +101,7 @@ export function landingPage(build: BuildInfo, telemetryPath: string, evaluation:
 <p>Continuous security audit of a Docker daemon, mapped to the CIS Docker Benchmark v1.6.0.</p>
 <ul><li><a href="${escapeHtml(telemetryPath)}">Metrics</a></li><li><a href="report?format=json">Report (JSON)</a> · <a href="report?format=text">text</a> · <a href="report?format=sarif">SARIF</a></li><li><a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a></li></ul>
 ${status}
+${waiversTable(evaluation)}
 <table><thead><tr><th>Status</th><th>CIS</th><th>Control</th><th>Section</th><th>Severity</th><th>Reason</th></tr></thead>
 <tbody>
 ${rows}
