@@ -23,7 +23,8 @@ import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat'
 import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-sdk/statetimeline';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
-import { queries, STATUS_CODES } from './queries.js';
+import { defaultConfig } from '../../alerts/src/config.js';
+import { queriesFor, STATUS_CODES, splitSelector } from './queries.js';
 
 export const DASHBOARD_UID = 'dockersec-overview';
 
@@ -36,6 +37,8 @@ export interface CatalogEntry {
 export interface DashboardOptions {
   readonly runbookBaseUrl: string;
   readonly catalog: readonly CatalogEntry[];
+  /** The bundle's target selector (alerts/src/config.ts); the shipped `job="dockersec"` when left out. */
+  readonly selector?: string;
 }
 
 /** Grafana's `${datasource}` variable, not a template literal. */
@@ -133,6 +136,12 @@ export function runbookLink(runbookBaseUrl: string): DynamicConfigValue {
 }
 
 export function buildDashboard(options: DashboardOptions): DashboardModel {
+  const selector = options.selector ?? defaultConfig.selector;
+  const queries = queriesFor(selector);
+  // The `$job` choices come from the selector's targets only; its other matchers are in every query.
+  const { job, fixed } = splitSelector(selector);
+  const jobChoices = `label_values(dockersec_up${[...job, ...fixed].length > 0 ? `{${[...job, ...fixed].join(', ')}}` : ''}, job)`;
+  const instanceChoices = `label_values(dockersec_up{${['job=~"$job"', ...fixed].join(', ')}}, instance)`;
   const remediation = valueText(
     Object.fromEntries(options.catalog.map((c) => [c.id, { text: c.remediation }])),
   );
@@ -550,8 +559,8 @@ export function buildDashboard(options: DashboardOptions): DashboardModel {
       new QueryVariableBuilder('job')
         .label('Job')
         .datasource(DS)
-        .query('label_values(dockersec_up, job)')
-        .definition('label_values(dockersec_up, job)')
+        .query(jobChoices)
+        .definition(jobChoices)
         .refresh(VariableRefresh.OnTimeRangeChanged)
         .sort(VariableSort.AlphabeticalAsc)
         .multi(true)
@@ -562,8 +571,8 @@ export function buildDashboard(options: DashboardOptions): DashboardModel {
       new QueryVariableBuilder('instance')
         .label('Instance')
         .datasource(DS)
-        .query('label_values(dockersec_up{job=~"$job"}, instance)')
-        .definition('label_values(dockersec_up{job=~"$job"}, instance)')
+        .query(instanceChoices)
+        .definition(instanceChoices)
         .refresh(VariableRefresh.OnTimeRangeChanged)
         .sort(VariableSort.AlphabeticalAsc)
         .multi(true)

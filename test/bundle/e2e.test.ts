@@ -25,7 +25,7 @@ import {
   startExporterProcess,
 } from './support/exporterProcess.js';
 import { DASHBOARD_FILE } from './support/paths.js';
-import { waitFor } from './support/processes.js';
+import { waitFor, waitReady } from './support/processes.js';
 import { type RunningPrometheus, startPrometheus } from './support/prometheus.js';
 import { alertKey, latestStates, startWebhookReceiver, type WebhookReceiver } from './support/webhook.js';
 
@@ -128,6 +128,11 @@ describe('the alerting bundle end to end', { skip: distMissingReason() }, () => 
       alertmanager: am.url.replace('http://', ''),
       rules: renderRuleFile(e2eConfig),
     });
+
+    // The exporter must have judged the daemon.json dockerd started with before the edit below: a file
+    // changed before the first evaluation is one whose content at dockerd's start is unknown, which is
+    // no drift. /-/ready answers 200 once the first evaluation is done (a loaded machine takes seconds).
+    await waitReady(exporter.daemon, `http://${exporter.address}/-/ready`);
 
     // daemon.json now gains a key dockerd does not know: harmless until the next restart, when
     // dockerd would refuse to start (config_valid, critical).

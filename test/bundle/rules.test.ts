@@ -88,6 +88,26 @@ describe('alerts/dockersec.rules.yml', () => {
     }
   });
 
+  test('every recording rule is tested over several hosts in several sites, the fleet labels kept', () => {
+    // issue 14: fleet_rules.yml holds four hosts in two sites (an external label), two sharing an instance.
+    const fleet = (parse(readFileSync(join(PROMTOOL_TESTS, 'fleet_rules.yml'), 'utf8')) as PromtoolTestFile)
+      .tests;
+    const cases = fleet.flatMap((t) => t.promql_expr_test ?? []) as {
+      expr: string;
+      exp_samples?: { labels: string }[];
+    }[];
+    for (const r of records) {
+      const c = cases.find((x) => x.expr === r.record);
+      assert.ok(c, `${r.record}: not tested in fleet_rules.yml`);
+      const samples = c.exp_samples ?? [];
+      assert.ok(samples.length >= 2, `${r.record}: fewer than two samples`);
+      assert.ok(
+        samples.every((s) => s.labels.includes('site="')),
+        `${r.record}: a sample without its site`,
+      );
+    }
+  });
+
   // What pint's alerts/annotation and rule/label checks would enforce.
   test('every alert has a routable severity, summary, description and runbook_url', () => {
     for (const a of alerts) {
