@@ -19,6 +19,7 @@ import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat'
 import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-sdk/statetimeline';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
+import { defaultConfig } from '../../alerts/src/config.js';
 import {
   columns,
   DASHBOARD_UID,
@@ -30,12 +31,15 @@ import {
   thresholds,
   valueText,
 } from './dashboard.js';
-import { fleetQueries as q } from './fleetQueries.js';
+import { fleetQueriesFor } from './fleetQueries.js';
+import { splitSelector } from './queries.js';
 
 export const FLEET_DASHBOARD_UID = 'dockersec-fleet';
 
 export interface FleetDashboardOptions {
   readonly runbookBaseUrl: string;
+  /** The bundle's target selector (alerts/src/config.ts); the shipped `job="dockersec"` when left out. */
+  readonly selector?: string;
 }
 
 /**
@@ -72,6 +76,12 @@ const failCell: DynamicConfigValue[] = [
 ];
 
 export function buildFleetDashboard(options: FleetDashboardOptions): DashboardModel {
+  const selector = options.selector ?? defaultConfig.selector;
+  const q = fleetQueriesFor(selector);
+  // The `$job` choices come from the selector's targets only; its other matchers are in every query.
+  const { job, fixed } = splitSelector(selector);
+  const jobMatchers = [...job, ...fixed];
+  const jobChoices = `label_values(dockersec_up${jobMatchers.length > 0 ? `{${jobMatchers.join(', ')}}` : ''}, job)`;
   const runbook = runbookLink(options.runbookBaseUrl);
 
   const overview = [
@@ -291,8 +301,8 @@ export function buildFleetDashboard(options: FleetDashboardOptions): DashboardMo
       new QueryVariableBuilder('job')
         .label('Job')
         .datasource(DS)
-        .query('label_values(dockersec_up, job)')
-        .definition('label_values(dockersec_up, job)')
+        .query(jobChoices)
+        .definition(jobChoices)
         .refresh(VariableRefresh.OnTimeRangeChanged)
         .sort(VariableSort.AlphabeticalAsc)
         .multi(true)
