@@ -69,6 +69,12 @@ const FLAGS: readonly FlagDef[] = [
     commands: BOTH,
   },
   {
+    name: 'host.docker-socket',
+    kind: 'string',
+    help: "The daemon's unix socket as the host sees it, when --docker.host reaches the daemon another way (a read-only API proxy): dockerd is identified by it, and its owner and mode are checked (CIS 3.15, 3.16). Default: --docker.host's socket.",
+    commands: BOTH,
+  },
+  {
     name: 'host.trusted-users',
     kind: 'string',
     help: 'Comma-separated users allowed in the group that owns the Docker socket (CIS 1.1.2). Without it the members are listed, not judged.',
@@ -261,6 +267,8 @@ export interface CommonOptions {
   readonly tls: { enabled?: boolean; verify?: boolean; ca?: string; cert?: string; key?: string };
   readonly dockerTimeoutMs: number;
   readonly hostRoot: string;
+  /** --host.docker-socket: a host path, undefined when not given. */
+  readonly hostDockerSocket: string | undefined;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly swarmExpected: boolean;
@@ -295,16 +303,22 @@ export interface CheckOptions extends CommonOptions {
   readonly scope: { controls?: readonly string[]; sections?: readonly string[]; skip?: readonly string[] };
 }
 
+/** `healthcheck` takes exactly the flags of `serve`, so the exporter's own command line can be reused. */
+export interface HealthcheckOptions extends Omit<ServeOptions, 'command'> {
+  readonly command: 'healthcheck';
+}
+
 export type ParsedCommand =
   | ServeOptions
   | CheckOptions
+  | HealthcheckOptions
   | { command: 'help'; text: string }
   | { command: 'version' };
 
 export function usage(command: 'serve' | 'check'): string {
   const lines = [
     command === 'serve'
-      ? 'usage: dockersec-exporter [serve] [flags]   (or: dockersec-exporter check [flags])'
+      ? 'usage: dockersec-exporter [serve] [flags]   (or: dockersec-exporter check [flags], dockersec-exporter healthcheck [the same flags as serve])'
       : 'usage: dockersec-exporter check [flags]',
     '',
     'Flags:',
@@ -327,7 +341,9 @@ export function usage(command: 'serve' | 'check'): string {
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedCommand {
   let command: 'serve' | 'check' = 'serve';
   let args = [...argv];
-  if (args[0] === 'check' || args[0] === 'serve') {
+  const healthcheck = args[0] === 'healthcheck';
+  if (healthcheck) args = args.slice(1);
+  else if (args[0] === 'check' || args[0] === 'serve') {
     command = args[0];
     args = args.slice(1);
   }
@@ -382,6 +398,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     },
     dockerTimeoutMs,
     hostRoot: get('host.root')!,
+    hostDockerSocket: values.get('host.docker-socket') || undefined,
     logLevel: get('log.level') as LogLevel,
     logFormat: get('log.format') as LogFormat,
     swarmExpected: bool('swarm.expected') ?? false,
@@ -426,7 +443,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   if (webMaxConnections < 1) throw new UsageError('--web.max-connections must be at least 1');
   return {
     ...common,
-    command,
+    command: healthcheck ? 'healthcheck' : command,
     listenAddress: get('web.listen-address')!,
     telemetryPath,
     webConfigFile: values.get('web.config.file'),
