@@ -4,7 +4,7 @@
 //   npm run bundle:for -- --selector='job="docker-audit", env="prod"' \
 //     --runbook-url=https://wiki.example.com/dockersec/runbooks --out=build/dockersec
 //
-// writes build/dockersec/dockersec.rules.yml and build/dockersec/dockersec-overview.json. Both flags
+// writes build/dockersec/dockersec.rules.yml, dockersec-overview.json and dockersec-fleet.json. Both flags
 // are optional (the shipped `job="dockersec"` and GitHub runbooks); the files checked in under alerts/
 // and grafana/ are the ones for the defaults (`npm run bundle`), and tests hold them to it.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,12 +15,13 @@ import { type BundleConfig, defaultConfig } from '../alerts/src/config.js';
 import { parseMatchers } from '../alerts/src/promql.js';
 import { shippedOptions } from '../grafana/build.js';
 import { renderDashboard } from '../grafana/src/dashboard.js';
+import { renderFleetDashboard } from '../grafana/src/fleetDashboard.js';
 
 export const USAGE =
   'usage: npm run bundle:for -- [--selector=MATCHERS] [--runbook-url=URL] --out=DIR\n' +
   '  --selector     label matchers selecting the exporters\' targets, as inside {} (default: job="dockersec")\n' +
   '  --runbook-url  where docs/runbooks/ is published; runbook_url is <URL>/<page>.md (default: the GitHub copy)\n' +
-  '  --out          directory to write dockersec.rules.yml and dockersec-overview.json into';
+  '  --out          directory to write dockersec.rules.yml, dockersec-overview.json and dockersec-fleet.json into';
 
 /** Whether a matcher also selects series that lack its label (Prometheus reads absent as ""). */
 function matchesEmpty(m: { op: string; value: string }): boolean {
@@ -77,18 +78,24 @@ export function parseBundleArgs(args: readonly string[]): BundleArgs {
 
 export const RULES_NAME = 'dockersec.rules.yml';
 export const DASHBOARD_NAME = 'dockersec-overview.json';
+export const FLEET_DASHBOARD_NAME = 'dockersec-fleet.json';
 
 /** Writes the bundle for `config` into `out`; returns the paths written. */
 export function writeBundle({ config, out }: BundleArgs): string[] {
   mkdirSync(out, { recursive: true });
   const rules = join(out, RULES_NAME);
   const dashboard = join(out, DASHBOARD_NAME);
+  const fleet = join(out, FLEET_DASHBOARD_NAME);
   writeFileSync(rules, renderRuleFile(config));
   writeFileSync(
     dashboard,
     renderDashboard({ ...shippedOptions, selector: config.selector, runbookBaseUrl: config.runbookBaseUrl }),
   );
-  return [rules, dashboard];
+  writeFileSync(
+    fleet,
+    renderFleetDashboard({ selector: config.selector, runbookBaseUrl: config.runbookBaseUrl }),
+  );
+  return [rules, dashboard, fleet];
 }
 
 function main(args: readonly string[]): number {

@@ -43,9 +43,9 @@ export interface DashboardOptions {
 
 /** Grafana's `${datasource}` variable, not a template literal. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable syntax
-const DS = { type: 'prometheus', uid: '${datasource}' };
+export const DS = { type: 'prometheus', uid: '${datasource}' };
 
-const SEVERITY_COLORS: Record<string, string> = {
+export const SEVERITY_COLORS: Record<string, string> = {
   critical: 'dark-red',
   high: 'red',
   medium: 'orange',
@@ -61,23 +61,23 @@ const STATUS_COLORS: Record<keyof typeof STATUS_CODES, string> = {
   not_applicable: 'gray',
 };
 
-function query(expr: string, legend?: string): DataqueryBuilder {
+export function query(expr: string, legend?: string): DataqueryBuilder {
   const q = new DataqueryBuilder().datasource(DS).expr(expr).refId('A');
   return legend === undefined ? q : q.legendFormat(legend);
 }
 
 /** An instant query rendered as a table: one row per series, labels as columns. */
-function tableQuery(expr: string, refId = 'A'): DataqueryBuilder {
+export function tableQuery(expr: string, refId = 'A'): DataqueryBuilder {
   return query(expr).instant().format(PromQueryFormat.Table).refId(refId);
 }
 
-function valueText(map: Record<string, { text: string; color?: string }>): ValueMapping {
+export function valueText(map: Record<string, { text: string; color?: string }>): ValueMapping {
   return { type: MappingType.ValueToText, options: map };
 }
 
 const onOff = valueText({ '0': { text: 'off', color: 'text' }, '1': { text: 'on', color: 'text' } });
 
-function thresholds(...steps: [number | null, string][]): ThresholdsConfigBuilder {
+export function thresholds(...steps: [number | null, string][]): ThresholdsConfigBuilder {
   return new ThresholdsConfigBuilder()
     .mode(ThresholdsMode.Absolute)
     .steps(steps.map(([value, color]) => ({ value, color })));
@@ -88,7 +88,7 @@ function thresholds(...steps: [number | null, string][]): ThresholdsConfigBuilde
  * override rather than renamed here: overrides match a field by its display name, and a rename
  * would change that name under them.
  */
-function organize(order: readonly string[], hidden: readonly string[]): DataTransformerConfig {
+export function organize(order: readonly string[], hidden: readonly string[]): DataTransformerConfig {
   return {
     id: 'organize',
     options: {
@@ -100,7 +100,7 @@ function organize(order: readonly string[], hidden: readonly string[]): DataTran
 }
 
 /** Field overrides for table columns: a title for each, plus any extra properties. */
-function columns<P extends { overrideByName(name: string, properties: DynamicConfigValue[]): P }>(
+export function columns<P extends { overrideByName(name: string, properties: DynamicConfigValue[]): P }>(
   panel: P,
   spec: Record<string, [title: string, ...extra: DynamicConfigValue[]]>,
 ): P {
@@ -110,7 +110,7 @@ function columns<P extends { overrideByName(name: string, properties: DynamicCon
   return panel;
 }
 
-const severityColumn: DynamicConfigValue[] = [
+export const severityColumn: DynamicConfigValue[] = [
   {
     id: 'mappings',
     value: [
@@ -122,7 +122,7 @@ const severityColumn: DynamicConfigValue[] = [
   { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorBackground } },
 ];
 
-function runbookLink(runbookBaseUrl: string): DynamicConfigValue {
+export function runbookLink(runbookBaseUrl: string): DynamicConfigValue {
   return {
     id: 'links',
     value: [

@@ -8,7 +8,14 @@ import { parse } from 'yaml';
 import { defaultConfig } from '../../alerts/src/config.js';
 import { selectors } from '../../alerts/src/promql.js';
 import { isAlertingRule, type RuleFile } from '../../alerts/src/types.js';
-import { DASHBOARD_NAME, parseBundleArgs, RULES_NAME, writeBundle } from '../../scripts/bundle.js';
+import { FLEET_DASHBOARD_FILE } from '../../grafana/build.js';
+import {
+  DASHBOARD_NAME,
+  FLEET_DASHBOARD_NAME,
+  parseBundleArgs,
+  RULES_NAME,
+  writeBundle,
+} from '../../scripts/bundle.js';
 import { allTargets, type GrafanaDashboard, lintDashboard } from './support/dashboardLint.js';
 import { DASHBOARD_FILE, REPO, RULE_FILE, run } from './support/paths.js';
 
@@ -27,6 +34,29 @@ describe('npm run bundle:for', () => {
     writeBundle(parseBundleArgs([`--out=${out}`]));
     assert.equal(readFileSync(join(out, RULES_NAME), 'utf8'), readFileSync(RULE_FILE, 'utf8'));
     assert.equal(readFileSync(join(out, DASHBOARD_NAME), 'utf8'), readFileSync(DASHBOARD_FILE, 'utf8'));
+    assert.equal(
+      readFileSync(join(out, FLEET_DASHBOARD_NAME), 'utf8'),
+      readFileSync(FLEET_DASHBOARD_FILE, 'utf8'),
+    );
+  });
+
+  test('builds a fleet dashboard that passes the lint and reads only the given targets', () => {
+    const out = join(scratch, 'custom-fleet');
+    writeBundle(parseBundleArgs([`--selector=${SELECTOR}`, `--runbook-url=${RUNBOOKS}`, `--out=${out}`]));
+    const text = readFileSync(join(out, FLEET_DASHBOARD_NAME), 'utf8');
+    const dashboard = JSON.parse(text) as GrafanaDashboard;
+    assert.deepEqual(lintDashboard(dashboard, ['job']), []);
+    for (const { panel, target } of allTargets(dashboard)) {
+      for (const m of matcherTexts(target.expr ?? '')) {
+        assert.ok(m.includes('env="prod"'), `${panel.title}: ${target.expr}`);
+      }
+    }
+    const job = (
+      dashboard as unknown as { templating: { list: { name: string; query: string }[] } }
+    ).templating.list.find((v) => v.name === 'job')?.query;
+    assert.equal(job, 'label_values(dockersec_up{job="docker-audit", env="prod"}, job)');
+    assert.ok(text.includes(`${RUNBOOKS}/\${__value.raw}.md`), 'runbook links');
+    assert.ok(!text.includes(defaultConfig.runbookBaseUrl));
   });
 
   test('builds rules that select only the given targets and link the given runbooks', () => {
@@ -88,5 +118,6 @@ describe('npm run bundle:for', () => {
     assert.equal(ok.status, 0, ok.output);
     assert.match(ok.output, new RegExp(`wrote ${out}/${RULES_NAME}`));
     assert.match(ok.output, new RegExp(`wrote ${out}/${DASHBOARD_NAME}`));
+    assert.match(ok.output, new RegExp(`wrote ${out}/${FLEET_DASHBOARD_NAME}`));
   });
 });

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { metricNames, selectors } from '../../alerts/src/promql.js';
-import { shippedOptions } from '../../grafana/build.js';
+import { FLEET_DASHBOARD_FILE, shippedFleetOptions, shippedOptions } from '../../grafana/build.js';
 import { DASHBOARD_UID, renderDashboard } from '../../grafana/src/dashboard.js';
+import { FLEET_DASHBOARD_UID, renderFleetDashboard } from '../../grafana/src/fleetDashboard.js';
 import { CATALOG } from '../../src/controls/catalog.js';
 import {
   allPanels,
@@ -189,5 +190,73 @@ describe('grafana/provisioning', () => {
     assert.equal(dash.providers[0]?.type, 'file');
     assert.equal(dash.providers[0]?.allowUiUpdates, false);
     assert.ok(dash.providers[0]?.options.path.startsWith('/'));
+  });
+});
+
+describe('grafana/dashboards/dockersec-fleet.json', () => {
+  const fleetText = readFileSync(FLEET_DASHBOARD_FILE, 'utf8');
+  const fleet = JSON.parse(fleetText) as GrafanaDashboard;
+  const fleetPanel = (title: string): GrafanaPanel => {
+    const p = allPanels(fleet).find((x) => x.title === title);
+    assert.ok(p, `no panel "${title}"`);
+    return p;
+  };
+
+  test('is exactly what `npx tsx grafana/build.ts` generates', () => {
+    assert.equal(
+      fleetText,
+      renderFleetDashboard(shippedFleetOptions),
+      'the fleet dashboard is stale: run `npx tsx grafana/build.ts` and commit the result',
+    );
+  });
+
+  test('has its own stable uid and passes the dashboard-linter rules, per job', () => {
+    assert.equal(fleet.uid, FLEET_DASHBOARD_UID);
+    assert.notEqual(FLEET_DASHBOARD_UID, DASHBOARD_UID);
+    assert.equal(fleet.id ?? null, null);
+    assert.deepEqual(lintDashboard(fleet, ['job']), []);
+  });
+
+  test('every query is valid PromQL (promtool)', () => {
+    const file = join(scratch, 'fleet-targets.yml');
+    writeFileSync(file, stringify(promqlOfTargets(fleet)));
+    const r = run('promtool', ['check', 'rules', file]);
+    assert.equal(r.status, 0, r.output);
+    assert.match(r.output, new RegExp(`SUCCESS: ${allTargets(fleet).length} rules found`));
+  });
+
+  test('has the fleet views the bundle promises', () => {
+    for (const [title, type] of [
+      ['Compliance over time per section', 'timeseries'],
+      ['Failures: host × control', 'table'],
+      ['Worst hosts', 'table'],
+      ['Hosts with pending restarts', 'table'],
+      ['Certificates expiring soonest', 'table'],
+      ['Exporters up', 'state-timeline'],
+      ['Age of the last evaluation', 'timeseries'],
+      ['Dropped per-container series', 'timeseries'],
+    ] as const) {
+      assert.equal(fleetPanel(title).type, type, title);
+    }
+  });
+
+  test('every host links to the host dashboard with its instance chosen', () => {
+    for (const title of ['Failures: host × control', 'Worst hosts', 'Hosts with pending restarts']) {
+      const text = JSON.stringify(fleetPanel(title));
+      assert.ok(text.includes(`/d/${DASHBOARD_UID}?`), `${title}: no link to the host dashboard`);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana data link syntax
+      assert.ok(text.includes('var-instance=${__value.raw}'), `${title}: instance not preselected`);
+    }
+  });
+
+  test('panels lie on the 24-column grid without overlapping', () => {
+    const boxes = allPanels(fleet).map((p) => ({ title: p.title, ...p.gridPos! }));
+    for (const b of boxes) assert.ok(b.x >= 0 && b.x + b.w <= 24, `${b.title} outside the grid`);
+    for (const [i, a] of boxes.entries()) {
+      for (const b of boxes.slice(i + 1)) {
+        const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+        assert.ok(!overlap, `${a.title} overlaps ${b.title}`);
+      }
+    }
   });
 });

@@ -58,6 +58,55 @@ describe('docs/deployment.md', () => {
   });
 });
 
+describe('docs/fleet.md', () => {
+  const fleetDoc = readFileSync(join(REPO, 'docs', 'fleet.md'), 'utf8');
+  const fleetBlocks = (kind: string): string[] => {
+    const re = new RegExp(`<!-- test: ${kind} -->\\n\`\`\`yaml\\n([\\s\\S]*?)\\n\`\`\``, 'g');
+    return [...fleetDoc.matchAll(re)].map((m) => m[1]!);
+  };
+  const check = (name: string, config: string): string => {
+    const dir = join(scratch, `fleet-${name}`);
+    mkdirSync(join(dir, 'rules'), { recursive: true });
+    copyFileSync(RULE_FILE, join(dir, 'rules', 'dockersec.rules.yml'));
+    writeFileSync(join(dir, 'prometheus.yml'), config);
+    const r = run('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
+    assert.equal(r.status, 0, `${name}:\n${config}\n${r.output}`);
+    return r.output;
+  };
+
+  test('the agent, central and federation examples pass `promtool check config`', () => {
+    const [agent] = fleetBlocks('agent-config');
+    const [central] = fleetBlocks('central-config');
+    const [federation] = fleetBlocks('federation-config');
+    assert.ok(agent && central && federation, 'one example of each');
+    check('agent', agent);
+    assert.match(agent, /job_name: dockersec\n/, 'the rules select job="dockersec"');
+    assert.match(agent, /external_labels:/);
+    assert.match(agent, /remote_write:/);
+    assert.match(check('central', central), /SUCCESS: 1 rule files found/);
+    check('federation', federation);
+  });
+
+  test('the federation matcher takes every recording rule of the bundle and nothing raw', () => {
+    const re = /[a-z_]+:dockersec_[a-z_]+:[a-z_]+/;
+    const rules = parse(readFileSync(RULE_FILE, 'utf8')) as {
+      groups: { rules: { record?: string }[] }[];
+    };
+    const records = rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : [])));
+    assert.ok(records.length > 0);
+    for (const r of records) assert.match(r, new RegExp(`^${re.source}$`), r);
+    assert.doesNotMatch('dockersec_control_status', new RegExp(`^${re.source}$`));
+  });
+
+  test('names only files that exist in the repository', () => {
+    for (const m of fleetDoc.matchAll(
+      /`((?:alerts|grafana|examples|docs|test|bench)\/[\w./-]+\.(?:yml|json|md|ts))`/g,
+    )) {
+      assert.doesNotThrow(() => readFileSync(join(REPO, m[1]!)), `${m[1]} does not exist`);
+    }
+  });
+});
+
 describe('the waivers entries of the deployment recipes', () => {
   test("each is a valid waivers file for the exporter's own parser, scoped to containers", async () => {
     const { CATALOG } = await import('../../src/controls/catalog.js');

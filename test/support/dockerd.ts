@@ -86,7 +86,11 @@ export interface SandboxDaemonOptions {
   args?: string[];
   /** A real default bridge and iptables (icc tests). Default: `--bridge=none --iptables=false`. */
   bridge?: boolean;
-  /** Run in the host network namespace; implied when the daemon listens on tcp://. */
+  /**
+   * Run in the host network namespace. Default: only when the daemon listens on tcp://. `false` keeps a
+   * namespace of its own even then, for a TCP listener on an address the caller routed into it (a veth
+   * pair made before start(), in the namespace named netnsNameFor(dir)).
+   */
   hostNetwork?: boolean;
   /** Extra environment for dockerd. */
   env?: Record<string, string>;
@@ -309,7 +313,7 @@ function planLaunch(
   }
   const iptablesOn =
     !argv.includes('--iptables=false') && cfg?.iptables !== false && boolFlag(args, 'iptables') !== false;
-  const hostNetwork = opts.hostNetwork === true || endpoints.some((e) => e.kind === 'tcp');
+  const hostNetwork = opts.hostNetwork ?? endpoints.some((e) => e.kind === 'tcp');
   const bridgeNone =
     argv.includes('--bridge=none') ||
     cfg?.bridge === 'none' ||

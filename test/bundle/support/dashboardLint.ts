@@ -73,7 +73,14 @@ function checkQueryVariable(d: GrafanaDashboard, name: string, problems: string[
   }
 }
 
-export function lintDashboard(d: GrafanaDashboard): string[] {
+/**
+ * `perTarget` are the query variables every dashboard has and every selector filters on: job and
+ * instance for a host dashboard; a fleet dashboard aggregates over instances, so only job.
+ */
+export function lintDashboard(
+  d: GrafanaDashboard,
+  perTarget: readonly string[] = ['job', 'instance'],
+): string[] {
   const problems: string[] = [];
   const dsVars = d.templating.list.filter((t) => t.type === 'datasource');
   if (dsVars.length !== 1) problems.push(`template-datasource-rule: ${dsVars.length} datasource variables`);
@@ -84,8 +91,7 @@ export function lintDashboard(d: GrafanaDashboard): string[] {
     if (v.query !== 'prometheus')
       problems.push(`template-datasource-rule: query ${String(v.query)}, not prometheus`);
   }
-  checkQueryVariable(d, 'job', problems);
-  checkQueryVariable(d, 'instance', problems);
+  for (const name of perTarget) checkQueryVariable(d, name, problems);
 
   for (const p of allPanels(d)) {
     if (p.type === 'row') continue;
@@ -107,9 +113,10 @@ export function lintDashboard(d: GrafanaDashboard): string[] {
     for (const s of selectors(target.expr)) {
       const has = (name: string) =>
         s.matchers.some((m) => m.name === name && m.op === '=~' && m.value === `$${name}`);
-      if (!has('job')) problems.push(`target-job-rule: ${where}: ${s.metric} has no job=~"$job"`);
-      if (!has('instance'))
-        problems.push(`target-instance-rule: ${where}: ${s.metric} has no instance=~"$instance"`);
+      for (const name of perTarget) {
+        if (!has(name))
+          problems.push(`target-${name}-rule: ${where}: ${s.metric} has no ${name}=~"$${name}"`);
+      }
       if (
         s.range !== null &&
         ['rate', 'irate', 'increase'].includes(s.enclosingFunction ?? '') &&
