@@ -7,7 +7,11 @@
 import { type SandboxDaemon, startDaemon } from '../test/support/dockerd.js';
 
 /** Runs `work` over `items`, `limit` at a time. */
-export async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: limit }, async () => {
@@ -23,7 +27,11 @@ export async function api(daemon: SandboxDaemon, method: string, path: string, b
 }
 
 /** What `docker run -d --init --network=none busybox sleep 1d` sends, minus the CLI. */
-export const SPEC = { Image: 'busybox', Cmd: ['sleep', '1d'], HostConfig: { Init: true, NetworkMode: 'none' } };
+export const SPEC = {
+  Image: 'busybox',
+  Cmd: ['sleep', '1d'],
+  HostConfig: { Init: true, NetworkMode: 'none' },
+};
 
 /** Creates (and starts, when `start`) `n` containers named prefix0..prefixN-1, 8 requests in flight. */
 export async function createContainers(
