@@ -1,16 +1,11 @@
 // `check`: one evaluation, a report, and an exit code for CI. It never exits 0 without a complete report: an
 // evaluation that cannot finish within its deadline is exit 2 with the reason on stderr.
 import { writeFile } from 'node:fs/promises';
-import { CATALOG } from '../controls/catalog.js';
 import { SEVERITIES } from '../controls/types.js';
 import type { FactCollector } from '../evaluation/collector.js';
-import { evaluate } from '../evaluation/evaluate.js';
-import { evaluationDeadlineMs, within } from '../evaluation/monitor.js';
+import { evaluationDeadlineMs, within } from '../evaluation/deadline.js';
 import type { Evaluation } from '../evaluation/types.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
-import { jsonReport } from '../outputs/report/jsonReport.js';
-import { sarifReport } from '../outputs/report/sarifReport.js';
-import { textReport } from '../outputs/report/textReport.js';
 import { EXIT_COULD_NOT_JUDGE, EXIT_FINDINGS, EXIT_OK } from './exitCodes.js';
 import type { CheckOptions } from './flags.js';
 import { wire } from './wiring.js';
@@ -22,6 +17,25 @@ export function exitCodeFor(evaluation: Evaluation, failOn: CheckOptions['failOn
   return evaluation.results.some((r) => r.status === 'fail' && SEVERITIES.indexOf(r.severity) <= threshold)
     ? EXIT_FINDINGS
     : EXIT_OK;
+}
+
+/** The report in the asked format; only that format's module is loaded. */
+async function render(
+  format: CheckOptions['format'],
+  evaluation: Evaluation,
+  build: BuildInfo,
+  colour: boolean,
+): Promise<string> {
+  if (format === 'json') {
+    const { jsonReport } = await import('../outputs/report/jsonReport.js');
+    return `${JSON.stringify(jsonReport(evaluation), null, 2)}\n`;
+  }
+  if (format === 'sarif') {
+    const { sarifReport } = await import('../outputs/report/sarifReport.js');
+    return `${JSON.stringify(sarifReport(evaluation, build), null, 2)}\n`;
+  }
+  const { textReport } = await import('../outputs/report/textReport.js');
+  return textReport(evaluation, colour);
 }
 
 export interface CheckDeps {
@@ -39,6 +53,8 @@ export async function runCheck(
   },
 ): Promise<number> {
   const collecting = deps.collector.collect('all');
+  // The catalog and the evaluation load while the facts are read (they wait on the daemon, not on the CPU).
+  const loading = Promise.all([import('../controls/catalog.js'), import('../evaluation/evaluate.js')]);
   if (!(await within(collecting, deps.deadlineMs))) {
     process.stderr.write(
       `dockersec-exporter: check could not judge: the evaluation did not finish within ${deps.deadlineMs} ms ` +
@@ -46,14 +62,10 @@ export async function runCheck(
     );
     return EXIT_COULD_NOT_JUDGE;
   }
+  const [{ CATALOG }, { evaluate }] = await loading;
   const evaluation = evaluate(await collecting, CATALOG);
   const colour = opts.color ?? (!opts.output && process.stdout.isTTY === true && !process.env.NO_COLOR);
-  const body =
-    opts.format === 'json'
-      ? `${JSON.stringify(jsonReport(evaluation), null, 2)}\n`
-      : opts.format === 'sarif'
-        ? `${JSON.stringify(sarifReport(evaluation, build), null, 2)}\n`
-        : textReport(evaluation, colour);
+  const body = await render(opts.format, evaluation, build, colour);
   if (opts.output) await writeFile(opts.output, body);
   else await new Promise<void>((resolve) => process.stdout.write(body, () => resolve()));
   return exitCodeFor(evaluation, opts.failOn);

@@ -1,12 +1,27 @@
 // Runs every control over one facts snapshot. Pure and total: whatever the facts hold, it returns an evaluation.
 import { cisId } from '../controls/define.js';
-import { type ControlDefinition, type ControlResult, STATUSES, type Status } from '../controls/types.js';
+import {
+  type ControlDefinition,
+  type ControlResult,
+  type EvaluationContext,
+  STATUSES,
+  type Status,
+} from '../controls/types.js';
 import { type DockerdModel, modelDockerd, UndecidableError } from '../dockerd/index.js';
 import { type Facts, factsSource, SOURCE_NAMES, type SourceName } from '../facts/types.js';
 import { exposureSummary } from './exposureSummary.js';
 import type { Evaluation, SourceStatus } from './types.js';
 
-function runControl(control: ControlDefinition, facts: Facts, dockerd: DockerdModel): ControlResult {
+/**
+ * One control's result. `context` is what the control's evaluate() gets (the incremental evaluator passes one
+ * that records what the control reads); by default the facts and model as they are.
+ */
+export function runControl(
+  control: ControlDefinition,
+  facts: Facts,
+  dockerd: DockerdModel,
+  context: EvaluationContext = { facts, dockerd, settings: dockerd.settings },
+): ControlResult {
   const base = {
     id: control.id,
     title: control.title,
@@ -33,7 +48,7 @@ function runControl(control: ControlDefinition, facts: Facts, dockerd: DockerdMo
     };
   }
   try {
-    const v = control.evaluate({ facts, dockerd, settings: dockerd.settings });
+    const v = control.evaluate(context);
     return {
       ...base,
       status: v.status,
@@ -56,6 +71,17 @@ export function evaluate(facts: Facts, catalog: readonly ControlDefinition[], no
   const started = performance.now();
   const dockerd = modelDockerd(facts);
   const results = catalog.map((c) => runControl(c, facts, dockerd));
+  return finishEvaluation(facts, dockerd, results, started, now);
+}
+
+/** The evaluation around the controls' results: summary, sources, engine, options, exposure. */
+export function finishEvaluation(
+  facts: Facts,
+  dockerd: DockerdModel,
+  results: ControlResult[],
+  started: number,
+  now: () => number,
+): Evaluation {
   const summary = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
   for (const r of results) summary[r.status]++;
   const sources = Object.fromEntries(

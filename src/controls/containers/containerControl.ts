@@ -6,6 +6,7 @@ import { defineControl } from '../define.js';
 import { ControlError, fail, notApplicable, pass } from '../support.js';
 import type { CisIds, ContainerFinding, ControlDefinition, Section, Severity, Verdict } from '../types.js';
 import { type ContainerContext, containerContext } from './context.js';
+import { RuleCache } from './ruleCache.js';
 
 /** A container whose verdict cannot be known (its process list failed, a needed default is unreadable). */
 export interface Unknown {
@@ -56,20 +57,23 @@ export function containerControl(rule: ContainerRule): ControlDefinition {
     severity: rule.severity,
     remediation: rule.remediation,
     requires: ['containers', ...(rule.requires ?? [])],
-    evaluate({ facts, dockerd }): Verdict {
+    evaluate({ facts, dockerd, memo }): Verdict {
       const ctx = containerContext(facts, dockerd);
       const all = ctx.inventory.containers;
       const na = rule.appliesTo?.(ctx);
       if (na) return { ...notApplicable(na, { containers: all.length }), containers: [] };
+      // Incremental evaluation: containers (and context) unchanged since the last pass keep their outcome.
+      const cache = memo ? new RuleCache(memo, ctx) : null;
       const findings: ContainerFinding[] = [];
       const unknowns: string[] = [];
       for (const c of all) {
-        const outcome = rule.check(c, ctx);
+        const outcome = cache ? cache.outcome(c, rule.check) : rule.check(c, ctx);
         if (outcome === null) continue;
         if (typeof outcome === 'string')
           findings.push({ id: c.id, name: c.name, image: c.image, reason: outcome });
         else unknowns.push(`${c.name}: ${outcome.unknown}`);
       }
+      cache?.done();
       const observed = { containers: all.length, failing: findings.length, unknown: unknowns.length };
       if (findings.length > 0) {
         const note = unknowns.length > 0 ? `; ${unknowns.length} more could not be checked` : '';
