@@ -145,6 +145,9 @@ export class DockerTransport {
           cert: conn.cert,
           key: conn.key,
           rejectUnauthorized: conn.rejectUnauthorized,
+          // Over a unix socket there is no TLS server name to work out (Node would test the host against its
+          // IPv6 pattern at every request: a visible share of a 1,000-inspect resync).
+          ...(conn.socketPath ? { servername: '' } : {}),
           // The events stream holds its connection for hours: it gets its own, outside the pool.
           agent: streaming ? false : this.agent,
           headers: { 'User-Agent': 'dockersec-exporter' },
