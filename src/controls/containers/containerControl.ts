@@ -63,7 +63,7 @@ export function containerControl(rule: ContainerRule): ControlDefinition {
       const na = rule.appliesTo?.(ctx);
       if (na) return { ...notApplicable(na, { containers: all.length }), containers: [] };
       // Incremental evaluation: containers (and context) unchanged since the last pass keep their outcome.
-      const cache = memo ? new RuleCache(memo, ctx) : null;
+      const cache = memo ? new RuleCache<RuleOutcome>(memo, ctx) : null;
       const findings: ContainerFinding[] = [];
       const unknowns: string[] = [];
       for (const c of all) {

@@ -5,7 +5,6 @@
 // one comparison, not a pass over every container.
 import type { ContainerFacts } from '../../facts/containers.js';
 import type { ControlMemo } from '../types.js';
-import type { RuleOutcome } from './containerControl.js';
 import type { ContainerContext } from './context.js';
 
 /** Large or per-snapshot members: compared by identity (a new snapshot of them means judging again). */
@@ -40,14 +39,15 @@ function valueKey(ctx: ContainerContext, prop: PropertyKey): string {
   return `=${JSON.stringify(value)}`;
 }
 
-interface RuleState {
+interface RuleState<O> {
   readonly read: Set<PropertyKey>;
   key: string;
-  outcomes: WeakMap<ContainerFacts, RuleOutcome>;
+  outcomes: WeakMap<ContainerFacts, O>;
 }
 
-export class RuleCache {
-  private readonly state: RuleState;
+/** `O`: what the rule says of one container (RuleOutcome). */
+export class RuleCache<O> {
+  private readonly state: RuleState<O>;
   private readonly view: ContainerContext;
   private widened = false;
 
@@ -55,8 +55,8 @@ export class RuleCache {
     memo: ControlMemo,
     private readonly ctx: ContainerContext,
   ) {
-    memo.value ??= { read: new Set(), key: '', outcomes: new WeakMap() } satisfies RuleState;
-    this.state = memo.value as RuleState;
+    memo.value ??= { read: new Set(), key: '', outcomes: new WeakMap() } satisfies RuleState<O>;
+    this.state = memo.value as RuleState<O>;
     const key = this.contextKey();
     if (key !== this.state.key) {
       this.state.key = key;
@@ -80,7 +80,7 @@ export class RuleCache {
   }
 
   /** The rule's outcome for `c`, judged again only when needed. A rule that throws caches nothing. */
-  outcome(c: ContainerFacts, check: (c: ContainerFacts, ctx: ContainerContext) => RuleOutcome): RuleOutcome {
+  outcome(c: ContainerFacts, check: (c: ContainerFacts, ctx: ContainerContext) => O): O {
     const { outcomes } = this.state;
     if (outcomes.has(c)) return outcomes.get(c)!;
     const o = check(c, this.view);
