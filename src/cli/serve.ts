@@ -1,20 +1,10 @@
-// `serve` (the default): keep evaluating and serve the results over HTTP.
+// `serve` (the default): keep evaluating and serve the results over HTTP. The HTTP side (express, prom-client,
+// the web toolkit) loads while the first evaluation reads the facts, which mostly waits on the daemon.
 import { CATALOG } from '../controls/catalog.js';
 import { evaluationDeadlineMs, Monitor } from '../evaluation/monitor.js';
 import type { Evaluation } from '../evaluation/types.js';
 import type { Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
-import { createApp } from '../outputs/http/app.js';
-import { ContainerSeriesBudget } from '../outputs/metrics/containerMetrics.js';
-import { renderEvaluation } from '../outputs/metrics/evaluationMetrics.js';
-import { exporterRegistry, WebConfigReloads } from '../outputs/metrics/exporterMetrics.js';
-import { registerWebMetrics, WebTraffic } from '../outputs/metrics/webMetrics.js';
-import {
-  AUTH_THROTTLE_REASONS,
-  CONNECTION_REJECT_REASONS,
-  listen,
-  TLS_FAILURE_REASONS,
-} from '../web/index.js';
 import type { ServeOptions } from './flags.js';
 import { wire } from './wiring.js';
 
@@ -22,6 +12,19 @@ export interface RunningExporter {
   readonly monitor: Monitor;
   readonly address: { host: string; port: number };
   close(): Promise<void>;
+}
+
+/** Everything the HTTP side needs, imported together. */
+async function loadHttpSide() {
+  const [app, containerMetrics, evaluationMetrics, exporterMetrics, webMetrics, web] = await Promise.all([
+    import('../outputs/http/app.js'),
+    import('../outputs/metrics/containerMetrics.js'),
+    import('../outputs/metrics/evaluationMetrics.js'),
+    import('../outputs/metrics/exporterMetrics.js'),
+    import('../outputs/metrics/webMetrics.js'),
+    import('../web/index.js'),
+  ]);
+  return { ...app, ...containerMetrics, ...evaluationMetrics, ...exporterMetrics, ...webMetrics, ...web };
 }
 
 export async function startExporter(
@@ -48,7 +51,7 @@ export async function startExporter(
   containers.onChange(() => monitor.trigger('container_event'));
   // A daemon `reload` event tells the config baseline which daemon.json the daemon now applies.
   monitor.on('dockerEvent', (e) => collector.noteDockerEvent(e));
-  const containerSeries = new ContainerSeriesBudget(opts.containersMaxSeries);
+  const loading = loadHttpSide();
   let current: { evaluation: Evaluation; metricsText: string } | null = null;
   let rendering: Promise<void> = Promise.resolve();
   let sequence = 0;
@@ -60,48 +63,65 @@ export async function startExporter(
         logger.info('control verdict', { control: r.id, status: r.status, trigger });
     }
     lastStatus = new Map(evaluation.results.map((r) => [r.id, r.status]));
-    rendering = renderEvaluation(evaluation, build, containerSeries).then(
-      (metricsText) => {
-        // Renders finish in order in practice; never let an older one replace a newer one.
-        if (mine === sequence) current = { evaluation, metricsText };
-      },
-      (e: Error) => logger.error('rendering metrics failed', { err: e.message }),
-    );
+    rendering = loading
+      .then((m) => m.renderEvaluation(evaluation, build, containerSeries(m)))
+      .then(
+        (metricsText) => {
+          // Renders finish in order in practice; never let an older one replace a newer one.
+          if (mine === sequence) current = { evaluation, metricsText };
+        },
+        (e: Error) => logger.error('rendering metrics failed', { err: e.message }),
+      );
   });
-  const webConfig = opts.webConfigFile ? new WebConfigReloads() : undefined;
-  const registry = exporterRegistry({
-    monitor,
-    requests,
-    processMetrics: opts.processMetrics,
-    webConfig,
-    probes,
-  });
-  const web = new WebTraffic();
-  web.connectionsRejected.expect(CONNECTION_REJECT_REASONS);
-  if (opts.webConfigFile) web.authThrottled.expect(AUTH_THROTTLE_REASONS);
-  registerWebMetrics(registry, web);
-  const app = createApp({
-    telemetryPath: opts.telemetryPath,
-    build,
-    current: () => current,
-    exporterRegistry: registry,
-  });
-  const server = await listen(app, {
-    listenAddress: opts.listenAddress,
-    webConfigFile: opts.webConfigFile,
-    logger,
-    onReload: (ok) => webConfig?.record(ok),
-    maxConnections: opts.webMaxConnections,
-    onTlsHandshakeFailure: (reason) => web.tlsHandshakeFailures.inc(reason),
-    onConnectionRejected: (reason) => web.connectionsRejected.inc(reason),
-    onAuthThrottled: (reason) => web.authThrottled.inc(reason),
-  });
-  if (server.tls) web.tlsHandshakeFailures.expect(TLS_FAILURE_REASONS);
+  let budget: InstanceType<Awaited<typeof loading>['ContainerSeriesBudget']> | null = null;
+  const containerSeries = (m: Awaited<typeof loading>) =>
+    (budget ??= new m.ContainerSeriesBudget(opts.containersMaxSeries));
+  // The first evaluation starts now; a failure to serve stops it.
+  const starting = monitor.start();
+  starting.catch(() => {});
+  let server: Awaited<ReturnType<Awaited<typeof loading>['listen']>>;
+  try {
+    const m = await loading;
+    const webConfig = opts.webConfigFile ? new m.WebConfigReloads() : undefined;
+    const registry = m.exporterRegistry({
+      monitor,
+      requests,
+      processMetrics: opts.processMetrics,
+      webConfig,
+      probes,
+    });
+    const web = new m.WebTraffic();
+    web.connectionsRejected.expect(m.CONNECTION_REJECT_REASONS);
+    if (opts.webConfigFile) web.authThrottled.expect(m.AUTH_THROTTLE_REASONS);
+    m.registerWebMetrics(registry, web);
+    const app = m.createApp({
+      telemetryPath: opts.telemetryPath,
+      build,
+      current: () => current,
+      exporterRegistry: registry,
+    });
+    server = await m.listen(app, {
+      listenAddress: opts.listenAddress,
+      webConfigFile: opts.webConfigFile,
+      logger,
+      onReload: (ok) => webConfig?.record(ok),
+      maxConnections: opts.webMaxConnections,
+      onTlsHandshakeFailure: (reason) => web.tlsHandshakeFailures.inc(reason),
+      onConnectionRejected: (reason) => web.connectionsRejected.inc(reason),
+      onAuthThrottled: (reason) => web.authThrottled.inc(reason),
+    });
+    if (server.tls) web.tlsHandshakeFailures.expect(m.TLS_FAILURE_REASONS);
+  } catch (e) {
+    containers.close();
+    await monitor.stop();
+    api.close();
+    throw e;
+  }
   logger.info('listening', {
     address: `${server.address.host}:${server.address.port}`,
     docker_host: opts.dockerHost,
   });
-  const first = await monitor.start();
+  const first = await starting;
   // The evaluation listener above renders it; serve nothing half-made until it has.
   await rendering;
   if (!current) throw new Error('rendering the first evaluation failed');

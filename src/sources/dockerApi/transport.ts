@@ -190,7 +190,11 @@ export class DockerTransport {
             else resolve({ status, headers: res.headers, body });
           });
           res.on('error', (e) => fail(cutOff(what, received, e)));
-          res.on('close', () => fail(cutOff(what, received)));
+          // Every answer closes; only one that closed unfinished is an error (not built for the others: an
+          // error's stack trace costs more than the rest of a small answer).
+          res.on('close', () => {
+            if (!settled) fail(cutOff(what, received));
+          });
         },
       );
       req.on('error', (e) =>
