@@ -36,6 +36,8 @@ const arg = (name: string, fallback: string) => {
   return i > 0 ? process.argv[i + 1]! : fallback;
 };
 const SIZES = arg('sizes', '1000,5000').split(',').map(Number);
+/** An existing daemon's DOCKER_HOST (bench/fleet.ts): only the in-process evaluation rows, against it. */
+const EVALUATE_ON = arg('evaluate-on', '');
 const RUNNING = Number(arg('running', '100'));
 const REPEAT = Number(arg('repeat', '3'));
 const SCRAPES = Number(arg('scrapes', '100'));
@@ -135,13 +137,16 @@ async function inProcess(daemon: SandboxDaemon): Promise<Row[]> {
     const event: number[] = [];
     const edit: number[] = [];
     let rerun = '';
+    // Each change applies to the snapshot before it, as the collector's do.
+    let last: Facts = facts;
+    let containersNow = inv.containers;
     for (let i = 0; i < Math.max(REPEAT, 5); i++) {
       // One container changed: a new inventory snapshot whose other containers are the same objects.
       const k = i % inv.containers.length;
-      const changed = inv.containers.map((c, j) => (j === k ? { ...c, privileged: !c.privileged } : c));
+      containersNow = containersNow.map((c, j) => (j === k ? { ...c, privileged: !c.privileged } : c));
       const afterEvent: Facts = {
-        ...facts,
-        containers: { ok: true, value: { ...inv, containers: changed } },
+        ...last,
+        containers: { ok: true, value: { ...inv, containers: containersNow } },
       };
       let t = performance.now();
       incremental.evaluate(afterEvent);
@@ -161,6 +166,7 @@ async function inProcess(daemon: SandboxDaemon): Promise<Row[]> {
       t = performance.now();
       incremental.evaluate(edited);
       edit.push(performance.now() - t);
+      last = edited;
       rerun = `${s1.rerun} and ${incremental.lastStats.rerun} of ${CATALOG.length} controls re-run`;
     }
     return [
@@ -369,6 +375,11 @@ function print(title: string, rows: Row[]) {
 }
 
 async function main() {
+  if (EVALUATE_ON) {
+    const rows = await inProcess({ host: EVALUATE_ON } as SandboxDaemon);
+    print(`evaluation against ${EVALUATE_ON} (load ${load()})`, rows);
+    return;
+  }
   const first = SIZES[0]! - RUNNING;
   let t = performance.now();
   const fleet = await startFleet(RUNNING, 0);
