@@ -1,14 +1,63 @@
 // `check`: one evaluation, a report, and an exit code for CI. It never exits 0 without a complete report: an
 // evaluation that cannot finish within its deadline is exit 2 with the reason on stderr.
 import { writeFile } from 'node:fs/promises';
-import { SEVERITIES } from '../controls/types.js';
+import { CATALOG } from '../controls/catalog.js';
+import { type ControlDefinition, SECTIONS, SEVERITIES } from '../controls/types.js';
 import type { FactCollector } from '../evaluation/collector.js';
 import { evaluationDeadlineMs, within } from '../evaluation/deadline.js';
+import { evaluate } from '../evaluation/evaluate.js';
 import type { Evaluation } from '../evaluation/types.js';
+import { loadWaiverPolicy, WaiverFileError } from '../evaluation/waiverPolicy.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
+import { statPath } from '../sources/fileStats.js';
+import { HostPaths } from '../sources/hostPaths.js';
 import { EXIT_COULD_NOT_JUDGE, EXIT_FINDINGS, EXIT_OK } from './exitCodes.js';
-import type { CheckOptions } from './flags.js';
+import { type CheckOptions, UsageError } from './flags.js';
 import { wire } from './wiring.js';
+
+/**
+ * The controls --controls, --sections and --skip select, in catalog order: those named or in a named section
+ * (every control when neither is given), minus the skipped ones. An unknown name is a usage error.
+ */
+export function selectControls(
+  catalog: readonly ControlDefinition[],
+  scope: CheckOptions['scope'],
+): readonly ControlDefinition[] {
+  const ids = new Set(catalog.map((c) => c.id));
+  for (const [flag, names] of [
+    ['controls', scope.controls],
+    ['skip', scope.skip],
+  ] as const) {
+    const unknown = (names ?? []).filter((n) => !ids.has(n));
+    if (unknown.length > 0)
+      throw new UsageError(
+        `--${flag}: unknown control id ${unknown.map((n) => JSON.stringify(n)).join(', ')}`,
+      );
+  }
+  const unknownSections = (scope.sections ?? []).filter((s) => !Object.hasOwn(SECTIONS, s));
+  if (unknownSections.length > 0) {
+    throw new UsageError(
+      `--sections: unknown section ${unknownSections.map((n) => JSON.stringify(n)).join(', ')} (known: ${Object.keys(SECTIONS).join(', ')})`,
+    );
+  }
+  const picked = scope.controls === undefined && scope.sections === undefined;
+  const selected = catalog.filter(
+    (c) =>
+      (picked || scope.controls?.includes(c.id) || scope.sections?.includes(c.section)) &&
+      !scope.skip?.includes(c.id),
+  );
+  if (selected.length === 0)
+    throw new UsageError('--controls, --sections and --skip leave no control to judge');
+  return selected;
+}
+
+/** A --docker.config-file given on purpose must be there: judging dockerd's defaults instead would pass CI. */
+async function explicitConfigProblem(opts: CheckOptions, paths: HostPaths): Promise<string | null> {
+  if (opts.configFile === undefined) return null;
+  const s = await statPath(paths, opts.configFile);
+  if (!s.exists) return `--docker.config-file ${opts.configFile}: no such file`;
+  return null;
+}
 
 /** 1 when a control at or above the threshold fails, else 0. */
 export function exitCodeFor(evaluation: Evaluation, failOn: CheckOptions['failOn']): 0 | 1 {
@@ -19,42 +68,49 @@ export function exitCodeFor(evaluation: Evaluation, failOn: CheckOptions['failOn
     : EXIT_OK;
 }
 
-/** The report in the asked format; only that format's module is loaded. */
-async function render(
-  format: CheckOptions['format'],
-  evaluation: Evaluation,
-  build: BuildInfo,
-  colour: boolean,
-): Promise<string> {
-  if (format === 'json') {
-    const { jsonReport } = await import('../outputs/report/jsonReport.js');
-    return `${JSON.stringify(jsonReport(evaluation), null, 2)}\n`;
-  }
-  if (format === 'sarif') {
-    const { sarifReport } = await import('../outputs/report/sarifReport.js');
-    return `${JSON.stringify(sarifReport(evaluation, build), null, 2)}\n`;
-  }
-  const { textReport } = await import('../outputs/report/textReport.js');
-  return textReport(evaluation, colour);
-}
-
 export interface CheckDeps {
   readonly collector: Pick<FactCollector, 'collect'>;
+  /** Where --docker.config-file is looked for (default: under --host.root). */
+  readonly paths?: HostPaths;
   /** How long the evaluation may take (evaluationDeadlineMs of --docker.timeout). */
   readonly deadlineMs: number;
+  /** The clock waivers are judged by. */
+  readonly now?: () => number;
+}
+
+function defaultDeps(opts: CheckOptions): CheckDeps {
+  const { collector, paths } = wire(opts);
+  return { collector, paths, deadlineMs: evaluationDeadlineMs(opts.dockerTimeoutMs) };
 }
 
 export async function runCheck(
   opts: CheckOptions,
   build: BuildInfo,
-  deps: CheckDeps = {
-    collector: wire(opts).collector,
-    deadlineMs: evaluationDeadlineMs(opts.dockerTimeoutMs),
-  },
+  deps: CheckDeps = defaultDeps(opts),
 ): Promise<number> {
+  const now = deps.now ?? Date.now;
+  // Everything the operator configured is checked before anything is judged: one line and exit 2 otherwise.
+  let catalog: readonly ControlDefinition[];
+  let waivers: Awaited<ReturnType<typeof loadWaiverPolicy>> | undefined;
+  try {
+    catalog = selectControls(CATALOG, opts.scope);
+    const configProblem = await explicitConfigProblem(opts, deps.paths ?? new HostPaths(opts.hostRoot));
+    if (configProblem) throw new UsageError(configProblem);
+    waivers = opts.waiversFile
+      ? await loadWaiverPolicy({
+          file: opts.waiversFile,
+          catalog: CATALOG,
+          maxDurationMs: opts.waiversMaxDurationMs,
+          expiryWarningMs: opts.waiversExpiryWarningMs,
+          now,
+        })
+      : undefined;
+  } catch (e) {
+    if (!(e instanceof UsageError || e instanceof WaiverFileError)) throw e;
+    process.stderr.write(`dockersec-exporter: ${e.message}\n`);
+    return EXIT_COULD_NOT_JUDGE;
+  }
   const collecting = deps.collector.collect('all');
-  // The catalog and the evaluation load while the facts are read (they wait on the daemon, not on the CPU).
-  const loading = Promise.all([import('../controls/catalog.js'), import('../evaluation/evaluate.js')]);
   if (!(await within(collecting, deps.deadlineMs))) {
     process.stderr.write(
       `dockersec-exporter: check could not judge: the evaluation did not finish within ${deps.deadlineMs} ms ` +
@@ -62,11 +118,29 @@ export async function runCheck(
     );
     return EXIT_COULD_NOT_JUDGE;
   }
-  const [{ CATALOG }, { evaluate }] = await loading;
-  const evaluation = evaluate(await collecting, CATALOG);
+  const evaluation = evaluate(await collecting, catalog, now, waivers);
   const colour = opts.color ?? (!opts.output && process.stdout.isTTY === true && !process.env.NO_COLOR);
-  const body = await render(opts.format, evaluation, build, colour);
+  const body = await render(opts, evaluation, build, colour);
   if (opts.output) await writeFile(opts.output, body);
   else await new Promise<void>((resolve) => process.stdout.write(body, () => resolve()));
   return exitCodeFor(evaluation, opts.failOn);
+}
+
+/** The report in the asked format; only that format's module is loaded (issue 12: start-up cost). */
+async function render(
+  opts: CheckOptions,
+  evaluation: Evaluation,
+  build: BuildInfo,
+  colour: boolean,
+): Promise<string> {
+  if (opts.format === 'json') {
+    const { jsonReport } = await import('../outputs/report/jsonReport.js');
+    return `${JSON.stringify(jsonReport(evaluation), null, 2)}\n`;
+  }
+  if (opts.format === 'sarif') {
+    const { sarifReport } = await import('../outputs/report/sarifReport.js');
+    return `${JSON.stringify(sarifReport(evaluation, build), null, 2)}\n`;
+  }
+  const { textReport } = await import('../outputs/report/textReport.js');
+  return textReport(evaluation, colour, opts.failOn);
 }

@@ -69,6 +69,12 @@ const FLAGS: readonly FlagDef[] = [
     commands: BOTH,
   },
   {
+    name: 'host.docker-socket',
+    kind: 'string',
+    help: "The daemon's unix socket as the host sees it, when --docker.host reaches the daemon another way (a read-only API proxy): dockerd is identified by it, and its owner and mode are checked (CIS 3.15, 3.16). Default: --docker.host's socket.",
+    commands: BOTH,
+  },
+  {
     name: 'host.trusted-users',
     kind: 'string',
     help: 'Comma-separated users allowed in the group that owns the Docker socket (CIS 1.1.2). Without it the members are listed, not judged.',
@@ -145,6 +151,26 @@ const FLAGS: readonly FlagDef[] = [
     commands: ['serve'],
   },
   {
+    name: 'waivers.file',
+    kind: 'string',
+    help: 'YAML file of accepted exceptions (controls, reason, owner, expires, ticket, containers); hot-reloaded by serve.',
+    commands: BOTH,
+  },
+  {
+    name: 'waivers.max-duration',
+    kind: 'duration',
+    help: 'A waiver that expires further away than this is refused.',
+    default: '1y',
+    commands: BOTH,
+  },
+  {
+    name: 'waivers.expiry-warning',
+    kind: 'duration',
+    help: 'A waiver ending within this is counted as expiring.',
+    default: '14d',
+    commands: BOTH,
+  },
+  {
     name: 'swarm.expected',
     kind: 'bool',
     help: 'Swarm mode is meant to run on this host: an active swarm then passes swarm_mode (CIS 5.1).',
@@ -174,6 +200,24 @@ const FLAGS: readonly FlagDef[] = [
     commands: ['check'],
   },
   {
+    name: 'controls',
+    kind: 'string',
+    help: 'Comma-separated control ids: judge only these (with --sections: these and the sections).',
+    commands: ['check'],
+  },
+  {
+    name: 'sections',
+    kind: 'string',
+    help: 'Comma-separated sections (host_configuration, daemon_configuration, daemon_files, container_images, container_runtime): judge only their controls.',
+    commands: ['check'],
+  },
+  {
+    name: 'skip',
+    kind: 'string',
+    help: 'Comma-separated control ids not to judge.',
+    commands: ['check'],
+  },
+  {
     name: 'output',
     kind: 'string',
     help: 'Write the report to this file instead of stdout.',
@@ -188,17 +232,25 @@ const FLAGS: readonly FlagDef[] = [
 ];
 
 export function parseDuration(text: string): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g;
+  // Prometheus' units: a week is 7 days, a year 365 days.
+  const units = {
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+    d: 86_400_000,
+    w: 7 * 86_400_000,
+    y: 365 * 86_400_000,
+  };
   let total = 0;
   let consumed = 0;
   for (const m of text.matchAll(re)) {
-    const n = Number(m[1]);
-    total +=
-      n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+    total += Number(m[1]) * units[m[2] as keyof typeof units];
     consumed += m[0].length;
   }
   if (consumed !== text.length || consumed === 0)
-    throw new UsageError(`invalid duration ${JSON.stringify(text)} (use e.g. 500ms, 30s, 5m)`);
+    throw new UsageError(`invalid duration ${JSON.stringify(text)} (use e.g. 500ms, 30s, 5m, 14d, 1y)`);
   return total;
 }
 
@@ -215,12 +267,18 @@ export interface CommonOptions {
   readonly tls: { enabled?: boolean; verify?: boolean; ca?: string; cert?: string; key?: string };
   readonly dockerTimeoutMs: number;
   readonly hostRoot: string;
+  /** --host.docker-socket: a host path, undefined when not given. */
+  readonly hostDockerSocket: string | undefined;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly swarmExpected: boolean;
   /** --host.trusted-users, undefined when not given. */
   readonly trustedUsers: readonly string[] | undefined;
   readonly tlsExpiryWarningMs: number;
+  /** --waivers.file, undefined when not given. */
+  readonly waiversFile: string | undefined;
+  readonly waiversMaxDurationMs: number;
+  readonly waiversExpiryWarningMs: number;
 }
 
 export interface ServeOptions extends CommonOptions {
@@ -241,18 +299,26 @@ export interface CheckOptions extends CommonOptions {
   readonly failOn: Severity | 'none';
   readonly output: string | undefined;
   readonly color: boolean | undefined;
+  /** --controls, --sections, --skip as given (checked against the catalog by check). */
+  readonly scope: { controls?: readonly string[]; sections?: readonly string[]; skip?: readonly string[] };
+}
+
+/** `healthcheck` takes exactly the flags of `serve`, so the exporter's own command line can be reused. */
+export interface HealthcheckOptions extends Omit<ServeOptions, 'command'> {
+  readonly command: 'healthcheck';
 }
 
 export type ParsedCommand =
   | ServeOptions
   | CheckOptions
+  | HealthcheckOptions
   | { command: 'help'; text: string }
   | { command: 'version' };
 
 export function usage(command: 'serve' | 'check'): string {
   const lines = [
     command === 'serve'
-      ? 'usage: dockersec-exporter [serve] [flags]   (or: dockersec-exporter check [flags])'
+      ? 'usage: dockersec-exporter [serve] [flags]   (or: dockersec-exporter check [flags], dockersec-exporter healthcheck [the same flags as serve])'
       : 'usage: dockersec-exporter check [flags]',
     '',
     'Flags:',
@@ -275,7 +341,9 @@ export function usage(command: 'serve' | 'check'): string {
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedCommand {
   let command: 'serve' | 'check' = 'serve';
   let args = [...argv];
-  if (args[0] === 'check' || args[0] === 'serve') {
+  const healthcheck = args[0] === 'healthcheck';
+  if (healthcheck) args = args.slice(1);
+  else if (args[0] === 'check' || args[0] === 'serve') {
     command = args[0];
     args = args.slice(1);
   }
@@ -330,6 +398,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     },
     dockerTimeoutMs,
     hostRoot: get('host.root')!,
+    hostDockerSocket: values.get('host.docker-socket') || undefined,
     logLevel: get('log.level') as LogLevel,
     logFormat: get('log.format') as LogFormat,
     swarmExpected: bool('swarm.expected') ?? false,
@@ -341,8 +410,23 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
           .filter(Boolean)
       : undefined,
     tlsExpiryWarningMs: parseDuration(get('tls.expiry-warning')!),
+    waiversFile: values.get('waivers.file'),
+    waiversMaxDurationMs: parseDuration(get('waivers.max-duration')!),
+    waiversExpiryWarningMs: parseDuration(get('waivers.expiry-warning')!),
   };
+  if (values.get('waivers.file') === '') throw new UsageError('--waivers.file needs a path');
   if (command === 'check') {
+    const list = (n: string): string[] | undefined => {
+      if (!values.has(n)) return undefined;
+      const items = values
+        .get(n)!
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      if (items.length === 0) throw new UsageError(`--${n} needs at least one name`);
+      return items;
+    };
+    const scope = { controls: list('controls'), sections: list('sections'), skip: list('skip') };
     return {
       ...common,
       command,
@@ -350,6 +434,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       failOn: get('fail-on') as CheckOptions['failOn'],
       output: values.get('output'),
       color: bool('color'),
+      scope: Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)),
     };
   }
   const telemetryPath = get('web.telemetry-path')!;
@@ -358,7 +443,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   if (webMaxConnections < 1) throw new UsageError('--web.max-connections must be at least 1');
   return {
     ...common,
-    command,
+    command: healthcheck ? 'healthcheck' : command,
     listenAddress: get('web.listen-address')!,
     telemetryPath,
     webConfigFile: values.get('web.config.file'),

@@ -3,9 +3,10 @@
 import { CATALOG } from '../controls/catalog.js';
 import { evaluationDeadlineMs, Monitor } from '../evaluation/monitor.js';
 import type { Evaluation } from '../evaluation/types.js';
+import { WaiverFileError, WaiverPolicySource } from '../evaluation/waiverPolicy.js';
 import type { Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
-import type { ServeOptions } from './flags.js';
+import { type ServeOptions, UsageError } from './flags.js';
 import { wire } from './wiring.js';
 
 export interface RunningExporter {
@@ -26,14 +27,18 @@ async function loadHttpSide() {
   ]);
   return { ...app, ...containerMetrics, ...evaluationMetrics, ...exporterMetrics, ...webMetrics, ...web };
 }
+type HttpSide = Awaited<ReturnType<typeof loadHttpSide>>;
 
 export async function startExporter(
   opts: ServeOptions,
   build: BuildInfo,
   logger: Logger,
 ): Promise<RunningExporter> {
+  // A waivers file that cannot be applied stops the exporter before anything is served.
+  const waivers = opts.waiversFile ? await loadWaivers(opts, logger) : undefined;
   const { paths, requests, api, collector, containers, probes } = wire(opts);
   const monitor = new Monitor({
+    waivers,
     collector,
     api,
     catalog: CATALOG,
@@ -52,7 +57,10 @@ export async function startExporter(
   // A daemon `reload` event tells the config baseline which daemon.json the daemon now applies.
   monitor.on('dockerEvent', (e) => collector.noteDockerEvent(e));
   const loading = loadHttpSide();
+  let budget: InstanceType<HttpSide['ContainerSeriesBudget']> | null = null;
+  const containerSeries = (m: HttpSide) => (budget ??= new m.ContainerSeriesBudget(opts.containersMaxSeries));
   let current: { evaluation: Evaluation; metricsText: string } | null = null;
+  let started = false;
   let rendering: Promise<void> = Promise.resolve();
   let sequence = 0;
   let lastStatus = new Map<string, string>();
@@ -73,13 +81,10 @@ export async function startExporter(
         (e: Error) => logger.error('rendering metrics failed', { err: e.message }),
       );
   });
-  let budget: InstanceType<Awaited<typeof loading>['ContainerSeriesBudget']> | null = null;
-  const containerSeries = (m: Awaited<typeof loading>) =>
-    (budget ??= new m.ContainerSeriesBudget(opts.containersMaxSeries));
-  // The first evaluation starts now; a failure to serve stops it.
+  // The first evaluation starts now, while the HTTP side loads; a failure to serve stops it.
   const starting = monitor.start();
   starting.catch(() => {});
-  let server: Awaited<ReturnType<Awaited<typeof loading>['listen']>>;
+  let server: Awaited<ReturnType<HttpSide['listen']>>;
   try {
     const m = await loading;
     const webConfig = opts.webConfigFile ? new m.WebConfigReloads() : undefined;
@@ -89,6 +94,7 @@ export async function startExporter(
       processMetrics: opts.processMetrics,
       webConfig,
       probes,
+      waivers,
     });
     const web = new m.WebTraffic();
     web.connectionsRejected.expect(m.CONNECTION_REJECT_REASONS);
@@ -97,7 +103,8 @@ export async function startExporter(
     const app = m.createApp({
       telemetryPath: opts.telemetryPath,
       build,
-      current: () => current,
+      // Ready (and serving verdicts) only once the watchers are in place: an edit seen as ready is never missed.
+      current: () => (started ? current : null),
       exporterRegistry: registry,
     });
     server = await m.listen(app, {
@@ -122,9 +129,11 @@ export async function startExporter(
     docker_host: opts.dockerHost,
   });
   const first = await starting;
+  await waivers?.watch((why) => monitor.trigger(why));
   // The evaluation listener above renders it; serve nothing half-made until it has.
   await rendering;
   if (!current) throw new Error('rendering the first evaluation failed');
+  started = true;
   logger.info('first evaluation done', {
     ...first.summary,
     docker_reachable: first.docker.reachable,
@@ -134,10 +143,29 @@ export async function startExporter(
     monitor,
     address: server.address,
     async close() {
+      await waivers?.close();
       containers.close();
       await monitor.stop();
       api.close();
       await server.close();
     },
   };
+}
+
+async function loadWaivers(opts: ServeOptions, logger: Logger): Promise<WaiverPolicySource> {
+  try {
+    return await WaiverPolicySource.load(
+      {
+        file: opts.waiversFile!,
+        catalog: CATALOG,
+        maxDurationMs: opts.waiversMaxDurationMs,
+        expiryWarningMs: opts.waiversExpiryWarningMs,
+      },
+      logger,
+    );
+  } catch (e) {
+    // The entry point reports a usage error as one line and exits 2.
+    if (e instanceof WaiverFileError) throw new UsageError(e.message);
+    throw e;
+  }
 }

@@ -28,7 +28,7 @@ export function wire(opts: CommonOptions, env: NodeJS.ProcessEnv = process.env):
   const containers = new ContainerInventoryTracker({
     api,
     paths,
-    exporterSocket: endpoint.socketPath ? resolve(endpoint.socketPath) : null,
+    exporterSocket: opts.hostDockerSocket ?? (endpoint.socketPath ? resolve(endpoint.socketPath) : null),
   });
   const collector = new FactCollector({
     paths,
@@ -40,6 +40,7 @@ export function wire(opts: CommonOptions, env: NodeJS.ProcessEnv = process.env):
     probes,
     tlsExpiryWarningSeconds: opts.tlsExpiryWarningMs / 1000,
     trustedUsers: opts.trustedUsers,
+    hostDockerSocket: opts.hostDockerSocket,
   });
   return { paths, requests, api, collector, containers, probes };
 }

@@ -11,6 +11,7 @@
 import type { ControlDefinition, ControlMemo, ControlResult, EvaluationContext } from '../controls/types.js';
 import { type DockerdModel, modelDockerd } from '../dockerd/index.js';
 import type { Facts } from '../facts/types.js';
+import type { WaiverSettings } from '../policy/waivers.js';
 import { finishEvaluation, runControl } from './evaluate.js';
 import type { Evaluation } from './types.js';
 
@@ -56,7 +57,8 @@ export class IncrementalEvaluator {
 
   constructor(private readonly catalog: readonly ControlDefinition[]) {}
 
-  evaluate(facts: Facts, now = Date.now): Evaluation {
+  /** As evaluate(facts, catalog, now, waivers); the waivers apply after the controls, as there. */
+  evaluate(facts: Facts, now: () => number = Date.now, waivers?: WaiverSettings): Evaluation {
     const started = performance.now();
     const modelRebuilt = !this.model || !sameFacts(this.model.read, this.model.facts, facts);
     if (modelRebuilt) {
@@ -64,6 +66,7 @@ export class IncrementalEvaluator {
       this.model = { facts, read, model: modelDockerd(recording(facts, read)) };
     } else this.model!.facts = facts;
     const dockerd = this.model!.model;
+    const evaluatedAt = now();
     let rerun = 0;
     const results = this.catalog.map((control) => {
       const last = this.runs.get(control.id);
@@ -101,6 +104,6 @@ export class IncrementalEvaluator {
       return result;
     });
     this.lastStats = { rerun, reused: results.length - rerun, modelRebuilt };
-    return finishEvaluation(facts, dockerd, results, started, now);
+    return finishEvaluation(facts, dockerd, results, { started, evaluatedAt, waivers });
   }
 }

@@ -34,23 +34,15 @@ async function readCmdline(paths: HostPaths, pid: number): Promise<string[] | nu
   }
 }
 
-/** Reads of /proc in flight at once while looking for dockerd (a host runs hundreds of processes). */
-const PROC_READS = 32;
-
-async function candidate(paths: HostPaths, pid: number): Promise<Candidate | null> {
-  const comm = await orAbsent(readFile(paths.proc(pid, 'comm'), 'utf8'), '');
-  if (comm.trim() !== 'dockerd') return null;
-  const argv = await readCmdline(paths, pid);
-  return argv && argv.length > 0 ? { pid, args: argv.slice(1) } : null;
-}
-
 async function listDockerdCandidates(paths: HostPaths): Promise<Candidate[]> {
-  const pids = (await readdir(paths.proc())).filter((e) => /^\d+$/.test(e)).map(Number);
   const out: Candidate[] = [];
-  // In /proc order, as one by one, but PROC_READS processes at a time.
-  for (let i = 0; i < pids.length; i += PROC_READS) {
-    const found = await Promise.all(pids.slice(i, i + PROC_READS).map((pid) => candidate(paths, pid)));
-    for (const c of found) if (c) out.push(c);
+  for (const entry of await readdir(paths.proc())) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const comm = await orAbsent(readFile(paths.proc(pid, 'comm'), 'utf8'), '');
+    if (comm.trim() !== 'dockerd') continue;
+    const argv = await readCmdline(paths, pid);
+    if (argv && argv.length > 0) out.push({ pid, args: argv.slice(1) });
   }
   return out;
 }
@@ -67,38 +59,69 @@ async function samePath(a: string, b: string): Promise<boolean> {
   return ra === rb;
 }
 
-/** Inodes of unix sockets bound at `socketPath`, as seen in the network namespace of `pid`. */
-async function socketInodes(paths: HostPaths, pid: number, socketPath: string): Promise<Set<string>> {
-  const table = await orAbsent(readFile(paths.proc(pid, 'net', 'unix'), 'utf8'), '');
-  const bound = table
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((cols) => cols[7] && cols[6]);
-  // Every bound socket compared at once (a daemon with running containers binds hundreds).
-  const same = await Promise.all(bound.map((cols) => samePath(paths.resolve(cols[7]!), socketPath)));
-  return new Set(bound.filter((_, i) => same[i]).map((cols) => cols[6]!));
-}
-
-async function holdsSocket(paths: HostPaths, pid: number, inodes: Set<string>): Promise<boolean> {
-  if (inodes.size === 0) return false;
-  const fds = await orAbsent(readdir(paths.proc(pid, 'fd')), [] as string[]);
-  for (let i = 0; i < fds.length; i += PROC_READS) {
-    const links = await Promise.all(
-      fds.slice(i, i + PROC_READS).map((fd) => orAbsent(readlink(paths.proc(pid, 'fd', fd)), '')),
-    );
-    for (const link of links) {
-      const m = /^socket:\[(\d+)\]$/.exec(link);
-      if (m && inodes.has(m[1]!)) return true;
-    }
+/** Inodes of unix sockets bound at `socketPath`, as seen in the network namespace of `pid`; null if unreadable. */
+async function socketInodes(paths: HostPaths, pid: number, socketPath: string): Promise<Set<string> | null> {
+  const inodes = new Set<string>();
+  const table = await orAbsent(readFile(paths.proc(pid, 'net', 'unix'), 'utf8'), null);
+  if (table === null) return null;
+  for (const line of table.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    const path = cols[7];
+    if (path && cols[6] && (await samePath(paths.resolve(path), socketPath))) inodes.add(cols[6]);
   }
-  return false;
+  return inodes;
 }
 
-async function hostsOf(paths: HostPaths, c: Candidate): Promise<string[]> {
+/** Permission errors: another user's /proc/PID/fd without CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH. */
+const isDenied = (err: unknown): boolean => {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'EACCES' || code === 'EPERM';
+};
+
+/**
+ * Whether the process holds one of `inodes` open: 'denied' when its /proc/PID/fd may not be read (a non-root
+ * exporter and a root dockerd), 'unknown' when its socket table could not be read.
+ */
+async function holdsSocket(
+  paths: HostPaths,
+  pid: number,
+  inodes: Set<string> | null,
+): Promise<'yes' | 'no' | 'denied' | 'unknown'> {
+  let fds: string[];
+  try {
+    fds = await readdir(paths.proc(pid, 'fd'));
+  } catch (err) {
+    if (isDenied(err)) return 'denied';
+    // The process exited since it was listed.
+    if (isAbsent(err)) return 'no';
+    throw err;
+  }
+  if (inodes === null) return 'unknown';
+  if (inodes.size === 0) return 'no';
+  for (const fd of fds) {
+    const link = await orAbsent(readlink(paths.proc(pid, 'fd', fd)), '');
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m && inodes.has(m[1]!)) return 'yes';
+  }
+  return 'no';
+}
+
+/** dockerd's defaults for the settings that tell one daemon from another on the same host. */
+const DEFAULT_PIDFILE = '/var/run/docker.pid';
+const DEFAULT_EXEC_ROOT = '/var/run/docker';
+const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
+
+interface DaemonSettings {
+  /** -H flags and daemon.json `hosts`. */
+  readonly hosts: string[];
+  readonly pidfile: string;
+  readonly execRoot: string;
+}
+
+async function settingsOf(paths: HostPaths, c: Candidate): Promise<DaemonSettings> {
   const hosts = flagValues(c.args, 'hosts');
   const file = dockerdConfigFile(c.args, null) ?? DEFAULT_CONFIG_FILE;
-  // A file the daemon_config source refuses (a FIFO, over the cap) names no hosts here; that source reports it.
+  // A file the daemon_config source refuses (a FIFO, over the cap) names nothing here; that source reports it.
   const text = await orAbsent(
     readBoundedText(paths.resolve(file), READ_LIMITS.daemonJson, file).catch((e: unknown) => {
       if (e instanceof InputBoundsError) return null;
@@ -109,11 +132,20 @@ async function hostsOf(paths: HostPaths, c: Candidate): Promise<string[]> {
   const parsed = text === null ? null : decodeDaemonJson(text).parsed;
   const fromFile = parsed?.hosts;
   if (Array.isArray(fromFile)) hosts.push(...fromFile.filter((h): h is string => typeof h === 'string'));
-  return hosts;
+  const setting = (key: string, fallback: string): string => {
+    const flag = flagValues(c.args, key).at(-1);
+    const v = parsed?.[key];
+    return flag ?? (typeof v === 'string' && v !== '' ? v : fallback);
+  };
+  return {
+    hosts,
+    pidfile: setting('pidfile', DEFAULT_PIDFILE),
+    execRoot: setting('exec-root', DEFAULT_EXEC_ROOT),
+  };
 }
 
-async function servesTarget(paths: HostPaths, c: Candidate, target: DockerHostTarget): Promise<boolean> {
-  for (const h of await hostsOf(paths, c)) {
+async function servesTarget(paths: HostPaths, s: DaemonSettings, target: DockerHostTarget): Promise<boolean> {
+  for (const h of s.hosts) {
     if (
       target.socketPath &&
       h.startsWith('unix://') &&
@@ -127,6 +159,25 @@ async function servesTarget(paths: HostPaths, c: Candidate, target: DockerHostTa
     }
   }
   return false;
+}
+
+/** The target is the host's default socket (/var/run/docker.sock, also reached as /run/docker.sock). */
+async function isDefaultSocket(paths: HostPaths, socketPath: string): Promise<boolean> {
+  for (const p of DEFAULT_SOCKETS) if (await samePath(paths.resolve(p), socketPath)) return true;
+  return false;
+}
+
+/**
+ * The system daemon: it names no unix socket of its own (no -H, or only fd:// from docker.socket, whose
+ * ListenStream is /run/docker.sock), runs with the default exec root, and its pidfile holds its pid. Two
+ * daemons cannot share a pidfile or an exec root (dockerd refuses to start), so at most one matches.
+ */
+async function isSystemDaemon(paths: HostPaths, c: Candidate, s: DaemonSettings): Promise<boolean> {
+  if (s.hosts.some((h) => !h.startsWith('fd://'))) return false;
+  if (s.execRoot.replace(/^\/var\/run\//, '/run/') !== DEFAULT_EXEC_ROOT.replace(/^\/var\/run\//, '/run/'))
+    return false;
+  const pid = await orAbsent(readFile(paths.resolve(s.pidfile), 'utf8'), '');
+  return pid.trim() === String(c.pid);
 }
 
 async function describe(
@@ -155,27 +206,7 @@ async function describe(
   return { pid: c.pid, uid: st.uid, args: c.args, env, cwd, startTimeSeconds, matchedBy };
 }
 
-/**
- * The dockerd last found holding the target socket, per host root and socket: asked first next time, so a
- * daemon.json edit does not list every process again. A socket is held by one process, so if that process is
- * still a dockerd holding it, it is the one a full search would find.
- */
-const lastHolder = new Map<string, number>();
-
-async function stillHolds(paths: HostPaths, pid: number, socketPath: string): Promise<Candidate | null> {
-  const c = await candidate(paths, pid);
-  if (!c) return null;
-  return (await holdsSocket(paths, pid, await socketInodes(paths, pid, socketPath))) ? c : null;
-}
-
 export async function findDockerd(paths: HostPaths, target: DockerHostTarget): Promise<Fact<DockerdProcess>> {
-  const holderKey = `${paths.proc()}\0${target.socketPath}`;
-  const last = target.socketPath ? lastHolder.get(holderKey) : undefined;
-  if (last !== undefined && target.socketPath) {
-    const c = await stillHolds(paths, last, target.socketPath);
-    if (c) return factOk(await describe(paths, c, 'socket_inode'));
-    lastHolder.delete(holderKey);
-  }
   let candidates: Candidate[];
   try {
     candidates = await listDockerdCandidates(paths);
@@ -187,24 +218,61 @@ export async function findDockerd(paths: HostPaths, target: DockerHostTarget): P
       `no dockerd process visible in ${paths.proc()} (exporter without the host PID namespace, or daemon down)`,
     );
   }
+  // 1. The process holding the socket: certain, but /proc/PID/fd of a root dockerd needs root (or a capability).
+  const denied: number[] = [];
+  const unknown: number[] = [];
   if (target.socketPath) {
     for (const c of candidates) {
-      const inodes = await socketInodes(paths, c.pid, target.socketPath);
-      if (await holdsSocket(paths, c.pid, inodes)) {
-        lastHolder.set(holderKey, c.pid);
-        return factOk(await describe(paths, c, 'socket_inode'));
-      }
+      const held = await holdsSocket(paths, c.pid, await socketInodes(paths, c.pid, target.socketPath));
+      if (held === 'yes') return factOk(await describe(paths, c, 'socket_inode'));
+      if (held === 'denied') denied.push(c.pid);
+      if (held === 'unknown') unknown.push(c.pid);
     }
   }
+  // 2. Its command line and daemon.json, which any user may read: -H / hosts naming the target.
+  const settings = new Map<Candidate, DaemonSettings>();
   for (const c of candidates) {
-    if (await servesTarget(paths, c, target)) return factOk(await describe(paths, c, 'hosts'));
+    const s = await settingsOf(paths, c);
+    settings.set(c, s);
+    if (await servesTarget(paths, s, target)) return factOk(await describe(paths, c, 'hosts'));
   }
-  if (candidates.length === 1 && !target.socketPath && !target.tcp) {
-    return factOk(await describe(paths, candidates[0]!, 'only_candidate'));
+  const pids = candidates.map((c) => c.pid).join(', ');
+  const where = target.socketPath ?? `${target.tcp?.host}:${target.tcp?.port}`;
+  const undecided = [...denied, ...unknown];
+  if (!target.socketPath) {
+    if (candidates.length === 1 && !target.tcp)
+      return factOk(await describe(paths, candidates[0]!, 'only_candidate'));
+    return factError(
+      `none of the ${candidates.length} dockerd processes (pids ${pids}) names ${where} in -H or daemon.json hosts`,
+    );
   }
+  // Every process's descriptors were read and none holds the socket: that is an answer, not a guess.
+  if (undecided.length === 0) {
+    return factError(
+      `none of the ${candidates.length} dockerd processes (pids ${pids}) holds or names the socket ${where}`,
+    );
+  }
+  // 3. One dockerd on the host: the socket can only be its (a socket with no live listener would have failed
+  // the docker_api source instead).
+  if (candidates.length === 1) return factOk(await describe(paths, candidates[0]!, 'only_candidate'));
+  // 4. Several: the default socket belongs to the daemon that uses the default pidfile and exec root.
+  if (await isDefaultSocket(paths, target.socketPath)) {
+    const system: Candidate[] = [];
+    for (const c of candidates) if (await isSystemDaemon(paths, c, settings.get(c)!)) system.push(c);
+    if (system.length === 1) return factOk(await describe(paths, system[0]!, 'pidfile'));
+  }
+  const why = [
+    denied.length > 0
+      ? `/proc/PID/fd of pids ${denied.join(', ')} is not readable by uid ${process.getuid?.() ?? '?'}` +
+        ' (CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH would let the exporter read it)'
+      : '',
+    unknown.length > 0 ? `/proc/PID/net/unix of pids ${unknown.join(', ')} could not be read` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
   return factError(
-    `none of the ${candidates.length} dockerd processes (pids ${candidates.map((c) => c.pid).join(', ')}) serves ${
-      target.socketPath ?? `${target.tcp?.host}:${target.tcp?.port}`
-    }`,
+    `cannot tell which of the ${candidates.length} dockerd processes (pids ${pids}) serves ${where}: ` +
+      `none names it in -H or daemon.json hosts, none is the only daemon with the default pidfile and exec root, ` +
+      `and ${why}`,
   );
 }

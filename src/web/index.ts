@@ -10,6 +10,7 @@ export {
   DEFAULT_AUTH_LIMITS,
   FAKE_BCRYPT_HASH,
 } from './basicAuth.js';
+export { type ProbeResult, probeHealth, probeHost } from './healthProbe.js';
 export {
   CONNECTION_REJECT_REASONS,
   type ConnectionRejectReason,

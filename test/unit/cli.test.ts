@@ -41,6 +41,21 @@ describe('flags', () => {
     assert.equal(o.logFormat, 'json');
     assert.equal(o.tls.verify, false);
   });
+  test('healthcheck takes the flags of serve, so the exporter command line can be reused', () => {
+    const o = parseArgs(['healthcheck', '--web.listen-address=127.0.0.1:9999', '--host.root=/host'], {});
+    assert.equal(o.command, 'healthcheck');
+    assert.equal(o.command === 'healthcheck' && o.listenAddress, '127.0.0.1:9999');
+    assert.throws(() => parseArgs(['healthcheck', '--format=json'], {}), /not a flag of the serve command/);
+  });
+  test('--host.docker-socket', () => {
+    const o = parseArgs(['--docker.host=tcp://proxy:2375', '--host.docker-socket=/var/run/docker.sock'], {});
+    assert.equal(o.command === 'serve' && o.hostDockerSocket, '/var/run/docker.sock');
+    assert.equal(
+      parseArgs([], {}).command === 'serve' &&
+        (parseArgs([], {}) as { hostDockerSocket?: string }).hostDockerSocket,
+      undefined,
+    );
+  });
   test('check flags and choices', () => {
     const o = parseArgs(['check', '--format', 'sarif', '--fail-on=high'], {});
     assert.equal(o.command, 'check');
