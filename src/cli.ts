@@ -66,12 +66,14 @@ async function main(argv: string[]): Promise<number> {
     await exporter.close();
     return 0;
   } catch (e) {
+    // One line, naming the flag or file where the error says; the stack only for those who asked for debug.
     if (e instanceof EndpointError || e instanceof UsageError) {
       logger.error(e.message);
-      return 2;
+      return EXIT_COULD_NOT_JUDGE;
     }
-    logger.error('fatal', { err: (e as Error).stack ?? String(e) });
-    return 2;
+    logger.error('fatal', { err: (e as Error).message ?? String(e) });
+    logger.debug('fatal error stack', { stack: (e as Error).stack ?? '' });
+    return EXIT_COULD_NOT_JUDGE;
   }
 }
 
@@ -91,7 +93,7 @@ main(process.argv.slice(2)).then(
     process.exit(code);
   },
   (e: Error) => {
-    process.stderr.write(`dockersec-exporter: internal error: ${e.stack ?? e}\n`);
+    process.stderr.write(`dockersec-exporter: internal error: ${e?.message ?? e}\n`);
     process.exit(2);
   },
 );

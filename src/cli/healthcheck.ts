@@ -17,7 +17,8 @@ export async function runHealthcheck(opts: HealthcheckOptions): Promise<number> 
     process.stderr.write(`unhealthy: cannot read the web config: ${(err as Error).message}\n`);
     return 1;
   }
-  const result = await probeHealth(opts.listenAddress, web, PROBE_TIMEOUT_MS);
+  // With several --web.listen-address values the exporter serves the same on each: the first one answers for all.
+  const result = await probeHealth(opts.listenAddresses[0]!, web, PROBE_TIMEOUT_MS);
   (result.healthy ? process.stdout : process.stderr).write(
     `${result.healthy ? 'healthy' : 'unhealthy'}: ${result.detail}\n`,
   );

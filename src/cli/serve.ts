@@ -1,11 +1,28 @@
-// `serve` (the default): keep evaluating and serve the results over HTTP. The HTTP side (express, prom-client,
-// the web toolkit) loads while the first evaluation reads the facts, which mostly waits on the daemon.
+// `serve` (the default): keep evaluating and serve the results over HTTP.
 import { CATALOG } from '../controls/catalog.js';
 import { evaluationDeadlineMs, Monitor } from '../evaluation/monitor.js';
 import type { Evaluation } from '../evaluation/types.js';
 import { WaiverFileError, WaiverPolicySource } from '../evaluation/waiverPolicy.js';
 import type { Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
+import { createApp } from '../outputs/http/app.js';
+import { VerdictLog } from '../outputs/logs/verdictLog.js';
+import { ContainerSeriesBudget } from '../outputs/metrics/containerMetrics.js';
+import { renderEvaluation } from '../outputs/metrics/evaluationMetrics.js';
+import { exporterRegistry, WebConfigReloads } from '../outputs/metrics/exporterMetrics.js';
+import { registerWebMetrics, WebTraffic } from '../outputs/metrics/webMetrics.js';
+import {
+  AUTH_THROTTLE_REASONS,
+  CONNECTION_REJECT_REASONS,
+  type ListenError,
+  type Listening,
+  type ListenOptions,
+  listen,
+  SystemdSocketError,
+  systemdListenFds,
+  TLS_FAILURE_REASONS,
+  WebConfigError,
+} from '../web/index.js';
 import { type ServeOptions, UsageError } from './flags.js';
 import { wire } from './wiring.js';
 
@@ -14,20 +31,6 @@ export interface RunningExporter {
   readonly address: { host: string; port: number };
   close(): Promise<void>;
 }
-
-/** Everything the HTTP side needs, imported together. */
-async function loadHttpSide() {
-  const [app, containerMetrics, evaluationMetrics, exporterMetrics, webMetrics, web] = await Promise.all([
-    import('../outputs/http/app.js'),
-    import('../outputs/metrics/containerMetrics.js'),
-    import('../outputs/metrics/evaluationMetrics.js'),
-    import('../outputs/metrics/exporterMetrics.js'),
-    import('../outputs/metrics/webMetrics.js'),
-    import('../web/index.js'),
-  ]);
-  return { ...app, ...containerMetrics, ...evaluationMetrics, ...exporterMetrics, ...webMetrics, ...web };
-}
-type HttpSide = Awaited<ReturnType<typeof loadHttpSide>>;
 
 export async function startExporter(
   opts: ServeOptions,
@@ -56,93 +59,66 @@ export async function startExporter(
   containers.onChange(() => monitor.trigger('container_event'));
   // A daemon `reload` event tells the config baseline which daemon.json the daemon now applies.
   monitor.on('dockerEvent', (e) => collector.noteDockerEvent(e));
-  const loading = loadHttpSide();
-  let budget: InstanceType<HttpSide['ContainerSeriesBudget']> | null = null;
-  const containerSeries = (m: HttpSide) => (budget ??= new m.ContainerSeriesBudget(opts.containersMaxSeries));
+  const containerSeries = new ContainerSeriesBudget(opts.containersMaxSeries);
   let current: { evaluation: Evaluation; metricsText: string } | null = null;
   let started = false;
   let rendering: Promise<void> = Promise.resolve();
   let sequence = 0;
-  let lastStatus = new Map<string, string>();
+  const verdicts = new VerdictLog(logger).start();
   monitor.on('evaluation', (evaluation, trigger) => {
     const mine = ++sequence;
-    for (const r of evaluation.results) {
-      if (lastStatus.get(r.id) !== r.status)
-        logger.info('control verdict', { control: r.id, status: r.status, trigger });
-    }
-    lastStatus = new Map(evaluation.results.map((r) => [r.id, r.status]));
-    rendering = loading
-      .then((m) => m.renderEvaluation(evaluation, build, containerSeries(m)))
-      .then(
-        (metricsText) => {
-          // Renders finish in order in practice; never let an older one replace a newer one.
-          if (mine === sequence) current = { evaluation, metricsText };
-        },
-        (e: Error) => logger.error('rendering metrics failed', { err: e.message }),
-      );
+    verdicts.record(evaluation, trigger);
+    rendering = renderEvaluation(evaluation, build, containerSeries).then(
+      (metricsText) => {
+        // Renders finish in order in practice; never let an older one replace a newer one.
+        if (mine === sequence) current = { evaluation, metricsText };
+      },
+      (e: Error) => logger.error('rendering metrics failed', { err: e.message }),
+    );
   });
-  // The first evaluation starts now, while the HTTP side loads; a failure to serve stops it.
-  const starting = monitor.start();
-  starting.catch(() => {});
-  let server: Awaited<ReturnType<HttpSide['listen']>>;
-  try {
-    const m = await loading;
-    const webConfig = opts.webConfigFile ? new m.WebConfigReloads() : undefined;
-    const registry = m.exporterRegistry({
-      monitor,
-      requests,
-      processMetrics: opts.processMetrics,
-      webConfig,
-      probes,
-      waivers,
-    });
-    const web = new m.WebTraffic();
-    web.connectionsRejected.expect(m.CONNECTION_REJECT_REASONS);
-    if (opts.webConfigFile) web.authThrottled.expect(m.AUTH_THROTTLE_REASONS);
-    m.registerWebMetrics(registry, web);
-    const app = m.createApp({
-      telemetryPath: opts.telemetryPath,
-      build,
-      // Ready (and serving verdicts) only once the watchers are in place: an edit seen as ready is never missed.
-      current: () => (started ? current : null),
-      exporterRegistry: registry,
-    });
-    server = await m.listen(app, {
-      listenAddress: opts.listenAddress,
-      webConfigFile: opts.webConfigFile,
-      logger,
-      onReload: (ok) => webConfig?.record(ok),
-      maxConnections: opts.webMaxConnections,
-      onTlsHandshakeFailure: (reason) => web.tlsHandshakeFailures.inc(reason),
-      onConnectionRejected: (reason) => web.connectionsRejected.inc(reason),
-      onAuthThrottled: (reason) => web.authThrottled.inc(reason),
-    });
-    if (server.tls) web.tlsHandshakeFailures.expect(m.TLS_FAILURE_REASONS);
-  } catch (e) {
-    containers.close();
-    await monitor.stop();
-    api.close();
-    throw e;
-  }
-  logger.info('listening', {
-    address: `${server.address.host}:${server.address.port}`,
-    docker_host: opts.dockerHost,
+  const webConfig = opts.webConfigFile ? new WebConfigReloads() : undefined;
+  const registry = exporterRegistry({
+    monitor,
+    requests,
+    processMetrics: opts.processMetrics,
+    webConfig,
+    probes,
+    waivers,
   });
-  const first = await starting;
+  const web = new WebTraffic();
+  web.connectionsRejected.expect(CONNECTION_REJECT_REASONS);
+  if (opts.webConfigFile) web.authThrottled.expect(AUTH_THROTTLE_REASONS);
+  registerWebMetrics(registry, web);
+  const app = createApp({
+    telemetryPath: opts.telemetryPath,
+    build,
+    // Ready (and serving verdicts) only once the watchers are in place: an edit seen as ready is never missed.
+    current: () => (started ? current : null),
+    exporterRegistry: registry,
+  });
+  const server = await listenOrExplain(app, {
+    ...(opts.systemdSocket ? { systemdFds: systemdFds() } : { listenAddresses: opts.listenAddresses }),
+    webConfigFile: opts.webConfigFile,
+    logger,
+    onReload: (ok) => webConfig?.record(ok),
+    maxConnections: opts.webMaxConnections,
+    onTlsHandshakeFailure: (reason) => web.tlsHandshakeFailures.inc(reason),
+    onConnectionRejected: (reason) => web.connectionsRejected.inc(reason),
+    onAuthThrottled: (reason) => web.authThrottled.inc(reason),
+  });
+  if (server.tls) web.tlsHandshakeFailures.expect(TLS_FAILURE_REASONS);
+  const first = await monitor.start();
   await waivers?.watch((why) => monitor.trigger(why));
   // The evaluation listener above renders it; serve nothing half-made until it has.
   await rendering;
   if (!current) throw new Error('rendering the first evaluation failed');
   started = true;
-  logger.info('first evaluation done', {
-    ...first.summary,
-    docker_reachable: first.docker.reachable,
-    config: first.daemonConfigPath,
-  });
+  logger.info('started', startLine(build, server, first));
   return {
     monitor,
     address: server.address,
     async close() {
+      verdicts.close();
       await waivers?.close();
       containers.close();
       await monitor.stop();
@@ -150,6 +126,79 @@ export async function startExporter(
       await server.close();
     },
   };
+}
+
+/** The one line `serve` logs at start: what runs, where it listens, which sources it found. */
+export function startLine(
+  build: BuildInfo,
+  server: Pick<Listening, 'listeners' | 'tls'>,
+  first: Evaluation,
+): Record<string, unknown> {
+  const sources = Object.entries(first.sources);
+  const servers = server.listeners;
+  return {
+    version: build.version,
+    revision: build.revision,
+    listen: servers
+      .map(
+        (s) => `${s.address.host.includes(':') ? `[${s.address.host}]` : s.address.host}:${s.address.port}`,
+      )
+      .join(','),
+    tls: server.tls,
+    docker_host: first.docker.host,
+    docker: first.docker.reachable ? (first.docker.version ?? 'reachable') : 'unreachable',
+    daemon_json: first.daemonConfigPath ?? 'unknown',
+    sources_up: sources
+      .filter(([, s]) => s.up)
+      .map(([n]) => n)
+      .join(','),
+    sources_down: sources
+      .filter(([, s]) => !s.up)
+      .map(([n]) => n)
+      .join(','),
+    failing: first.summary.fail,
+    undecided: first.summary.error,
+  };
+}
+
+/** Binding errors and web config errors become one line naming the flag (and the file), not a stack trace. */
+async function listenOrExplain(app: Parameters<typeof listen>[0], opts: ListenOptions): Promise<Listening> {
+  try {
+    return await listen(app, opts);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (e instanceof WebConfigError) {
+      const file = opts.webConfigFile ?? '';
+      throw new UsageError(
+        `--web.config.file ${file}: ${err.message.startsWith(file) ? err.message.slice(file.length).replace(/^:\s*/, '') : err.message}`,
+      );
+    }
+    if (err.syscall === 'listen' || err.syscall === 'bind' || err.syscall === 'getaddrinfo') {
+      const target = (err as ListenError).target ?? '';
+      const flag = target.startsWith('systemd') ? '--web.systemd-socket' : '--web.listen-address';
+      throw new UsageError(`${flag} ${target}: ${bindProblem(err)}`);
+    }
+    throw e;
+  }
+}
+
+function bindProblem(err: NodeJS.ErrnoException): string {
+  const known: Record<string, string> = {
+    EADDRINUSE: 'address already in use',
+    EACCES: 'permission denied (ports below 1024 need privileges)',
+    EADDRNOTAVAIL: 'no such address on this host',
+    ENOTFOUND: 'host name not found',
+  };
+  return `${known[err.code ?? ''] ?? err.message} (${err.code})`;
+}
+
+function systemdFds(): number[] {
+  try {
+    return systemdListenFds();
+  } catch (e) {
+    if (e instanceof SystemdSocketError) throw new UsageError(`--web.systemd-socket: ${e.message}`);
+    throw e;
+  }
 }
 
 async function loadWaivers(opts: ServeOptions, logger: Logger): Promise<WaiverPolicySource> {

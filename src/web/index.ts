@@ -15,11 +15,13 @@ export {
   CONNECTION_REJECT_REASONS,
   type ConnectionRejectReason,
   LISTEN_DEFAULTS,
+  type ListenError,
   type Listening,
   type ListenOptions,
   listen,
 } from './listen.js';
 export { parseListenAddress } from './listenAddress.js';
+export { SystemdSocketError, systemdListenFds } from './systemdSockets.js';
 export { TLS_FAILURE_REASONS, type TlsFailureReason, tlsFailureReason } from './tlsFailures.js';
 export { checkWebConfig } from './tlsSettings.js';
 export {
