@@ -48,6 +48,16 @@ export interface EvaluationContext {
   readonly dockerd: DockerdModel;
   /** `dockerd.settings`: configured values, daemon.json merged with dockerd's command line flags. */
   readonly settings: DaemonSettings;
+  /**
+   * Kept for this control from one evaluation to the next by the incremental evaluator (absent in a full
+   * evaluation): what a control stores here must never change its verdict, only spare work.
+   */
+  readonly memo?: ControlMemo;
+}
+
+/** A control's own store across evaluations (see EvaluationContext.memo). */
+export interface ControlMemo {
+  value?: unknown;
 }
 
 /** CIS Docker Benchmark versions the catalog maps its controls to. */

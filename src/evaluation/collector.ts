@@ -56,6 +56,9 @@ export class FactCollector {
   private readonly readings = new Map<SourceName, { fact: Fact<unknown>; durationSeconds: number }>();
   /** The config path learned from the running dockerd, kept while the daemon is down or restarting. */
   private learnedPath: ConfigPath | null = null;
+  /** Facts objects kept while their content is the same, so the incremental evaluation sees them unchanged. */
+  private exporterFacts: Facts['exporter'] | null = null;
+  private hostFacts: { from: unknown; fact: Facts['host'] } | null = null;
 
   constructor(private readonly deps: CollectorDeps) {
     this.sources = factSources({
@@ -132,20 +135,26 @@ export class FactCollector {
       this.read(s.exposure, refresh, () => declaredListeners(settings, round, systemd, configBaseline)),
     ]);
 
-    const facts: Facts = {
-      collectedAt: Date.now(),
-      exporter: {
+    if (this.exporterFacts?.socketPath !== socketPath) {
+      this.exporterFacts = {
         dockerHost: endpoint.host,
         socketPath,
         swarmExpected: this.deps.swarmExpected ?? false,
         tlsExpiryWarningSeconds: this.deps.tlsExpiryWarningSeconds,
         trustedUsers: this.deps.trustedUsers,
-      },
+      };
+    }
+    if (this.hostFacts?.from !== host) {
+      this.hostFacts = { from: host, fact: host.ok ? factOk(host.value.facts) : factError(host.error) };
+    }
+    const facts: Facts = {
+      collectedAt: Date.now(),
+      exporter: this.exporterFacts,
       daemonConfig,
       dockerd,
       api,
       files,
-      host: host.ok ? factOk(host.value.facts) : factError(host.error),
+      host: this.hostFacts.fact,
       containers,
       systemd,
       tlsFiles,

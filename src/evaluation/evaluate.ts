@@ -1,6 +1,12 @@
 // Runs every control over one facts snapshot. Pure and total: whatever the facts hold, it returns an evaluation.
 import { cisId } from '../controls/define.js';
-import { type ControlDefinition, type ControlResult, STATUSES, type Status } from '../controls/types.js';
+import {
+  type ControlDefinition,
+  type ControlResult,
+  type EvaluationContext,
+  STATUSES,
+  type Status,
+} from '../controls/types.js';
 import { type DockerdModel, modelDockerd, UndecidableError } from '../dockerd/index.js';
 import { type Facts, factsSource, SOURCE_NAMES, type SourceName } from '../facts/types.js';
 import { applyWaivers } from '../policy/apply.js';
@@ -10,7 +16,16 @@ import { exposureSummary } from './exposureSummary.js';
 import { settingLocations } from './locations.js';
 import type { Evaluation, SourceStatus } from './types.js';
 
-function runControl(control: ControlDefinition, facts: Facts, dockerd: DockerdModel): ControlResult {
+/**
+ * One control's result. `context` is what the control's evaluate() gets (the incremental evaluator passes one
+ * that records what the control reads); by default the facts and model as they are.
+ */
+export function runControl(
+  control: ControlDefinition,
+  facts: Facts,
+  dockerd: DockerdModel,
+  context: EvaluationContext = { facts, dockerd, settings: dockerd.settings },
+): ControlResult {
   const base = {
     id: control.id,
     title: control.title,
@@ -37,7 +52,7 @@ function runControl(control: ControlDefinition, facts: Facts, dockerd: DockerdMo
     };
   }
   try {
-    const v = control.evaluate({ facts, dockerd, settings: dockerd.settings });
+    const v = control.evaluate(context);
     return {
       ...base,
       status: v.status,
@@ -70,6 +85,17 @@ export function evaluate(
   const dockerd = modelDockerd(facts);
   const evaluatedAt = now();
   const verdicts = catalog.map((c) => runControl(c, facts, dockerd));
+  return finishEvaluation(facts, dockerd, verdicts, { started, evaluatedAt, waivers });
+}
+
+/** The evaluation around the controls' verdicts: waivers, summary, sources, engine, options, exposure. */
+export function finishEvaluation(
+  facts: Facts,
+  dockerd: DockerdModel,
+  verdicts: ControlResult[],
+  at: { readonly started: number; readonly evaluatedAt: number; readonly waivers?: WaiverSettings },
+): Evaluation {
+  const { started, evaluatedAt, waivers } = at;
   const applied = waivers
     ? applyWaivers(verdicts, waivers, containerIdentities(facts), evaluatedAt)
     : { results: verdicts, waivers: undefined };

@@ -11,7 +11,8 @@ import type { DockerApiClient, DockerEvent } from '../sources/dockerApi/client.j
 import { statPath } from '../sources/fileStats.js';
 import type { HostPaths } from '../sources/hostPaths.js';
 import type { FactCollector, Refresh } from './collector.js';
-import { evaluate } from './evaluate.js';
+import { evaluationDeadlineMs, within } from './deadline.js';
+import { IncrementalEvaluator } from './incremental.js';
 import { polledFiles, sameMetadata } from './polledFiles.js';
 import type { Evaluation } from './types.js';
 import type { WaiverPolicySource } from './waiverPolicy.js';
@@ -61,16 +62,7 @@ export interface Backoff {
   readonly resetAfterMs: number;
 }
 
-export const EVENTS_BACKOFF: Backoff = { initialMs: 250, maxMs: 30_000, resetAfterMs: 30_000 };
-
-/**
- * How long one evaluation may take, from the per-request deadline. Each request ends by its deadline, so a hung
- * daemon costs a few of them one after the other (list, inspect, top; a second list when the events stream came back
- * meanwhile); the file reads and probes beside them have their own limits. Past this, something else is stuck.
- */
-export function evaluationDeadlineMs(dockerTimeoutMs: number): number {
-  return Math.max(8 * dockerTimeoutMs, 30_000);
-}
+export { evaluationDeadlineMs, within };
 
 /** Equal jitter: between half the delay and the delay, so reconnecting exporters spread out but never rush. */
 export const jittered = (ms: number, random: () => number = Math.random): number =>
@@ -79,18 +71,7 @@ export const jittered = (ms: number, random: () => number = Math.random): number
 /** Thrown by start() when stop() came first. */
 export class MonitorStopped extends Error {}
 
-/** Stops waiting on `work` after `ms`; true when it finished in time (a rejection counts as finished). */
-export function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const done = work.then(
-    () => true,
-    () => true,
-  );
-  return Promise.race([done, deadline]).finally(() => clearTimeout(timer));
-}
+export const EVENTS_BACKOFF: Backoff = { initialMs: 250, maxMs: 30_000, resetAfterMs: 30_000 };
 
 const REFRESH: Record<Trigger, Work> = {
   waivers_change: 'policy',
@@ -146,9 +127,12 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   private eventsConnected = false;
 
   private readonly firstConnect: Promise<void>;
+  /** Re-runs only the controls (and, per container, the rules) whose facts changed since the last evaluation. */
+  private readonly evaluator: IncrementalEvaluator;
 
   constructor(private readonly opts: MonitorOptions) {
     super();
+    this.evaluator = new IncrementalEvaluator(opts.catalog);
     let connected: () => void = () => {};
     this.firstConnect = new Promise<void>((r) => {
       connected = r;
@@ -260,7 +244,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
         this.opts.logger.debug('abandoned evaluation finished late; its result is dropped', { trigger });
         return;
       }
-      const evaluation = evaluate(facts, this.opts.catalog, this.opts.now, this.opts.waivers?.current);
+      const evaluation = this.evaluator.evaluate(facts, this.opts.now, this.opts.waivers?.current);
       this.latest = evaluation;
       this.latestFacts = facts;
       this.triggerCounts.set(trigger, (this.triggerCounts.get(trigger) ?? 0) + 1);

@@ -34,15 +34,23 @@ async function readCmdline(paths: HostPaths, pid: number): Promise<string[] | nu
   }
 }
 
+/** Reads of /proc in flight at once while looking for dockerd (a host runs hundreds of processes). */
+const PROC_READS = 32;
+
+async function candidate(paths: HostPaths, pid: number): Promise<Candidate | null> {
+  const comm = await orAbsent(readFile(paths.proc(pid, 'comm'), 'utf8'), '');
+  if (comm.trim() !== 'dockerd') return null;
+  const argv = await readCmdline(paths, pid);
+  return argv && argv.length > 0 ? { pid, args: argv.slice(1) } : null;
+}
+
 async function listDockerdCandidates(paths: HostPaths): Promise<Candidate[]> {
+  const pids = (await readdir(paths.proc())).filter((e) => /^\d+$/.test(e)).map(Number);
   const out: Candidate[] = [];
-  for (const entry of await readdir(paths.proc())) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    const comm = await orAbsent(readFile(paths.proc(pid, 'comm'), 'utf8'), '');
-    if (comm.trim() !== 'dockerd') continue;
-    const argv = await readCmdline(paths, pid);
-    if (argv && argv.length > 0) out.push({ pid, args: argv.slice(1) });
+  // In /proc order, as one by one, but PROC_READS processes at a time.
+  for (let i = 0; i < pids.length; i += PROC_READS) {
+    const found = await Promise.all(pids.slice(i, i + PROC_READS).map((pid) => candidate(paths, pid)));
+    for (const c of found) if (c) out.push(c);
   }
   return out;
 }
@@ -64,11 +72,16 @@ async function socketInodes(paths: HostPaths, pid: number, socketPath: string): 
   const inodes = new Set<string>();
   const table = await orAbsent(readFile(paths.proc(pid, 'net', 'unix'), 'utf8'), null);
   if (table === null) return null;
-  for (const line of table.split('\n').slice(1)) {
-    const cols = line.trim().split(/\s+/);
-    const path = cols[7];
-    if (path && cols[6] && (await samePath(paths.resolve(path), socketPath))) inodes.add(cols[6]);
-  }
+  const bound = table
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols[7] && cols[6]);
+  // Every bound socket compared at once (a daemon with running containers binds hundreds).
+  const same = await Promise.all(bound.map((cols) => samePath(paths.resolve(cols[7]!), socketPath)));
+  bound.forEach((cols, i) => {
+    if (same[i]) inodes.add(cols[6]!);
+  });
   return inodes;
 }
 
@@ -98,10 +111,14 @@ async function holdsSocket(
   }
   if (inodes === null) return 'unknown';
   if (inodes.size === 0) return 'no';
-  for (const fd of fds) {
-    const link = await orAbsent(readlink(paths.proc(pid, 'fd', fd)), '');
-    const m = /^socket:\[(\d+)\]$/.exec(link);
-    if (m && inodes.has(m[1]!)) return 'yes';
+  for (let i = 0; i < fds.length; i += PROC_READS) {
+    const links = await Promise.all(
+      fds.slice(i, i + PROC_READS).map((fd) => orAbsent(readlink(paths.proc(pid, 'fd', fd)), '')),
+    );
+    for (const link of links) {
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m && inodes.has(m[1]!)) return 'yes';
+    }
   }
   return 'no';
 }
@@ -206,7 +223,22 @@ async function describe(
   return { pid: c.pid, uid: st.uid, args: c.args, env, cwd, startTimeSeconds, matchedBy };
 }
 
+/**
+ * The dockerd last found holding the target socket, per /proc and socket: asked first next time, so a
+ * daemon.json edit does not list every process again (issue 12). A socket is held by one process, so if that
+ * process is still a dockerd holding it, it is the one the full search would find first.
+ */
+const lastHolder = new Map<string, number>();
+
 export async function findDockerd(paths: HostPaths, target: DockerHostTarget): Promise<Fact<DockerdProcess>> {
+  const holderKey = `${paths.proc()}\0${target.socketPath}`;
+  const last = target.socketPath ? lastHolder.get(holderKey) : undefined;
+  if (last !== undefined && target.socketPath) {
+    const c = await candidate(paths, last);
+    if (c && (await holdsSocket(paths, c.pid, await socketInodes(paths, c.pid, target.socketPath))) === 'yes')
+      return factOk(await describe(paths, c, 'socket_inode'));
+    lastHolder.delete(holderKey);
+  }
   let candidates: Candidate[];
   try {
     candidates = await listDockerdCandidates(paths);
@@ -224,7 +256,10 @@ export async function findDockerd(paths: HostPaths, target: DockerHostTarget): P
   if (target.socketPath) {
     for (const c of candidates) {
       const held = await holdsSocket(paths, c.pid, await socketInodes(paths, c.pid, target.socketPath));
-      if (held === 'yes') return factOk(await describe(paths, c, 'socket_inode'));
+      if (held === 'yes') {
+        lastHolder.set(holderKey, c.pid);
+        return factOk(await describe(paths, c, 'socket_inode'));
+      }
       if (held === 'denied') denied.push(c.pid);
       if (held === 'unknown') unknown.push(c.pid);
     }

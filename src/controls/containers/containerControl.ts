@@ -6,6 +6,7 @@ import { defineControl } from '../define.js';
 import { ControlError, fail, notApplicable, pass } from '../support.js';
 import type { CisIds, ContainerFinding, ControlDefinition, Section, Severity, Verdict } from '../types.js';
 import { type ContainerContext, containerContext } from './context.js';
+import { RuleCache } from './ruleCache.js';
 
 /** A container whose verdict cannot be known (its process list failed, a needed default is unreadable). */
 export interface Unknown {
@@ -38,6 +39,15 @@ export interface ContainerRule {
 
 const SHOWN_IN_REASON = 3;
 
+/** A rule's outcome for one container as the control reports it: a finding, an unknown, or nothing. */
+type Judgement = ContainerFinding | Unknown | null;
+
+function judgement(c: ContainerFacts, outcome: RuleOutcome): Judgement {
+  if (outcome === null) return null;
+  if (typeof outcome === 'string') return { id: c.id, name: c.name, image: c.image, reason: outcome };
+  return { unknown: `${c.name}: ${outcome.unknown}` };
+}
+
 function summary(findings: readonly ContainerFinding[], total: number): string {
   const shown = findings
     .slice(0, SHOWN_IN_REASON)
@@ -57,20 +67,24 @@ export function containerControl(rule: ContainerRule): ControlDefinition {
     remediation: rule.remediation,
     requires: ['containers', ...(rule.requires ?? [])],
     perContainer: true,
-    evaluate({ facts, dockerd }): Verdict {
+    evaluate({ facts, dockerd, memo }): Verdict {
       const ctx = containerContext(facts, dockerd);
       const all = ctx.inventory.containers;
       const na = rule.appliesTo?.(ctx);
       if (na) return { ...notApplicable(na, { containers: all.length }), containers: [] };
+      // Incremental evaluation: containers (and context) unchanged since the last pass keep their judgement,
+      // finding object included (no new objects per container and evaluation).
+      const cache = memo ? new RuleCache<Judgement>(memo, ctx) : null;
+      const judge = (c: ContainerFacts, context: ContainerContext) => judgement(c, rule.check(c, context));
       const findings: ContainerFinding[] = [];
       const unknowns: string[] = [];
       for (const c of all) {
-        const outcome = rule.check(c, ctx);
-        if (outcome === null) continue;
-        if (typeof outcome === 'string')
-          findings.push({ id: c.id, name: c.name, image: c.image, reason: outcome });
-        else unknowns.push(`${c.name}: ${outcome.unknown}`);
+        const j = cache ? cache.outcome(c, judge) : judge(c, ctx);
+        if (j === null) continue;
+        if ('unknown' in j) unknowns.push(j.unknown);
+        else findings.push(j);
       }
+      cache?.done();
       const observed = { containers: all.length, failing: findings.length, unknown: unknowns.length };
       if (findings.length > 0) {
         const note = unknowns.length > 0 ? `; ${unknowns.length} more could not be checked` : '';

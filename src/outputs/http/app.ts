@@ -1,6 +1,4 @@
 // The HTTP surface. Every handler renders what the monitor already evaluated: no request reaches Docker.
-import { promisify } from 'node:util';
-import { gzip, constants as zlibConstants } from 'node:zlib';
 import express from 'express';
 import type { Registry } from 'prom-client';
 import type { Evaluation } from '../../evaluation/types.js';
@@ -8,16 +6,10 @@ import type { BuildInfo } from '../buildInfo.js';
 import { jsonReport } from '../report/jsonReport.js';
 import { sarifReport } from '../report/sarifReport.js';
 import { textReport } from '../report/textReport.js';
+import { type GzipPrefix, gzipJoin, gzipPrefix } from './gzipJoin.js';
 import { LANDING_PAGE_CSP, landingPage } from './landingPage.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
-const gzipAsync = promisify(gzip);
-/**
- * The fastest level: a 120 KB page shrinks about tenfold all the same, and the work runs on libuv's thread
- * pool, not on the event loop.
- */
-const GZIP_OPTIONS = { level: zlibConstants.Z_BEST_SPEED };
 
 /**
  * Sent with every response, web config or not. A header the web config's http_server_config.headers sets
@@ -40,6 +32,8 @@ export interface AppOptions {
 
 export function createApp(opts: AppOptions): express.Express {
   const app = express();
+  /** The evaluation's metrics deflated once, at the first gzip scrape after it (gzipJoin.ts). */
+  const deflated = new WeakMap<object, Promise<GzipPrefix>>();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use((_req, res, next) => {
@@ -66,12 +60,16 @@ export function createApp(opts: AppOptions): express.Express {
   app.get(opts.telemetryPath, async (req, res) => {
     const own = await opts.exporterRegistry.metrics();
     const current = opts.current();
-    const text = (current?.metricsText ?? '') + own;
     res.set('Content-Type', PROMETHEUS_CONTENT_TYPE).set('Vary', 'Accept-Encoding');
     // Prometheus asks for gzip; a client that does not (curl without --compressed) gets plain text.
     if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
-      res.set('Content-Encoding', 'gzip').send(await gzipAsync(text, GZIP_OPTIONS));
-    } else res.send(text);
+      let prefix = current ? deflated.get(current) : undefined;
+      if (current && !prefix) {
+        prefix = gzipPrefix(current.metricsText);
+        deflated.set(current, prefix);
+      }
+      res.set('Content-Encoding', 'gzip').send(gzipJoin(await (prefix ?? gzipPrefix('')), own));
+    } else res.send((current?.metricsText ?? '') + own);
   });
 
   app.get('/-/healthy', (_req, res) => {

@@ -1,22 +1,23 @@
 // Counts the exporter's own Docker API requests, so operators (and the benchmark) can see it asks nothing per scrape.
 
+const COLLECTIONS = new Set([
+  'containers',
+  'networks',
+  'images',
+  'exec',
+  'plugins',
+  'volumes',
+  'services',
+  'tasks',
+  'nodes',
+]);
+const FIXED = new Set(['json', 'create', 'prune']);
+
 /** Collapses ids and names out of a request path so the `endpoint` label stays bounded. */
 export function normalizeEndpoint(path: string): string {
   const bare = path.split('?')[0]!.replace(/^\/v\d+\.\d+/, '');
   const parts = bare.split('/').filter(Boolean);
-  const collections = new Set([
-    'containers',
-    'networks',
-    'images',
-    'exec',
-    'plugins',
-    'volumes',
-    'services',
-    'tasks',
-    'nodes',
-  ]);
-  const fixed = new Set(['json', 'create', 'prune']);
-  if (parts.length >= 2 && collections.has(parts[0]!) && !fixed.has(parts[1]!)) parts[1] = '{id}';
+  if (parts.length >= 2 && COLLECTIONS.has(parts[0]!) && !FIXED.has(parts[1]!)) parts[1] = '{id}';
   return `/${parts.join('/')}`;
 }
 

@@ -1,0 +1,414 @@
+// Scale benchmark (issue 12): the built exporter against a sandboxed dockerd holding 1,000 containers (100
+// running, 900 created), then 5,000 (100 running, 4,900 created). Run as root, after `npm run build`:
+//   npx tsx bench/scale.ts [--sizes 1000,5000] [--running 100] [--repeat 3] [--scrapes 100] [--edits 15] [--idle 60]
+// Every time is the median of --repeat runs; the machine's load average is printed beside the table, since
+// these machines are shared. With DBS_DIR naming an unpacked docker-bench-security, it is timed against the same
+// daemon with the running containers only, for the ratio.
+//
+// Rows: the Docker API floor (list, inspect every container at 8/16/32 in flight: what INSPECT_CONCURRENCY is
+// sized from); `check --format json` wall time; process start to `/-/ready` (the first full evaluation done);
+// the evaluation in-process, full and incremental after one container event and after a daemon.json edit;
+// daemon.json edit to /metrics; /metrics latency, plain and gzip; RSS; series; Docker API requests per minute
+// while idle.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { parseArgs, type ServeOptions } from '../src/cli/flags.js';
+import { wire } from '../src/cli/wiring.js';
+import { CATALOG } from '../src/controls/catalog.js';
+import { evaluate } from '../src/evaluation/evaluate.js';
+import { IncrementalEvaluator } from '../src/evaluation/incremental.js';
+import type { Facts } from '../src/facts/types.js';
+import { DockerApiClient } from '../src/sources/dockerApi/client.js';
+import { parseDockerHost } from '../src/sources/dockerApi/endpoint.js';
+import { RequestLog } from '../src/sources/dockerApi/requestLog.js';
+import type { SandboxDaemon } from '../test/support/dockerd.js';
+import { ROOT } from '../test/support/exporter.js';
+import { getFreePort } from '../test/support/ports.js';
+import { pool, startFleet } from './containerFleet.js';
+import { agent, pct, rssMiB, runBench } from './support.js';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+const SIZES = arg('sizes', '1000,5000').split(',').map(Number);
+/** An existing daemon's DOCKER_HOST (bench/containerFleet.ts): only the in-process evaluation rows, against it. */
+const EVALUATE_ON = arg('evaluate-on', '');
+const RUNNING = Number(arg('running', '100'));
+const REPEAT = Number(arg('repeat', '3'));
+const SCRAPES = Number(arg('scrapes', '100'));
+const EDITS = Number(arg('edits', '15'));
+const IDLE_S = Number(arg('idle', '60'));
+const CLI = join(ROOT, 'dist', 'cli.js');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: readonly number[]) => pct(xs, 50);
+const ms = (v: number) =>
+  v < 10 ? `${v.toFixed(2)} ms` : v < 1000 ? `${v.toFixed(0)} ms` : `${(v / 1000).toFixed(2)} s`;
+const load = () => loadavg()[0]!.toFixed(1);
+
+interface Row {
+  readonly what: string;
+  readonly value: string;
+  readonly note: string;
+}
+
+/** GET with optional gzip, as Prometheus asks; the body decoded. */
+function scrape(url: string, gzip = false): Promise<{ status: number; body: string; wire: number }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers: gzip ? { 'Accept-Encoding': 'gzip' } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          const body = res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+          resolve({ status: res.statusCode ?? 0, body: body.toString('utf8'), wire: raw.length });
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+/** Sum of a counter over all its series in an exposition. */
+const counterTotal = (text: string, name: string) =>
+  [...text.matchAll(new RegExp(`^${name}(?:\\{.*\\})? (\\S+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+
+function run(args: string[]): Promise<{ code: number; ms: number; stderr: string }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, DOCKER_HOST: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('exit', (code) => resolve({ code: code ?? -1, ms: performance.now() - started, stderr }));
+  });
+}
+
+/** The Docker API's own floor on this daemon: what the exporter cannot go below. */
+async function floor(daemon: SandboxDaemon): Promise<Row[]> {
+  const client = new DockerApiClient(parseDockerHost(daemon.host, null), new RequestLog(), 60_000);
+  try {
+    let t = performance.now();
+    const list = await client.listContainers({ status: ['created', 'running', 'restarting', 'paused'] });
+    const listMs = performance.now() - t;
+    const byLimit: string[] = [];
+    for (const limit of [8, 16, 32]) {
+      t = performance.now();
+      await pool(list, limit, async (c) => void (await client.inspectContainer(c.Id)));
+      byLimit.push(`${limit}: ${ms(performance.now() - t)}`);
+    }
+    return [
+      { what: 'Docker API floor: list', value: ms(listMs), note: `${list.length} containers` },
+      {
+        what: 'Docker API floor: inspect all',
+        value: byLimit.join(', '),
+        note: 'by requests in flight (one pass each)',
+      },
+    ];
+  } finally {
+    client.close();
+  }
+}
+
+/** The evaluation in this process: full, and incremental after a container event and after a config edit. */
+async function inProcess(daemon: SandboxDaemon): Promise<Row[]> {
+  const opts = parseArgs([`--docker.host=${daemon.host}`], { DOCKER_HOST: '' }) as ServeOptions;
+  const { collector, containers } = wire(opts);
+  try {
+    const facts = await collector.collect('all');
+    const full: number[] = [];
+    for (let i = 0; i < REPEAT; i++) {
+      const t = performance.now();
+      evaluate(facts, CATALOG);
+      full.push(performance.now() - t);
+    }
+    const incremental = new IncrementalEvaluator(CATALOG);
+    incremental.evaluate(facts);
+    const inv = facts.containers.ok ? facts.containers.value : null;
+    if (!inv)
+      throw new Error(`containers source failed: ${facts.containers.ok ? '' : facts.containers.error}`);
+    const event: number[] = [];
+    const edit: number[] = [];
+    let rerun = '';
+    // Each change applies to the snapshot before it, as the collector's do.
+    let last: Facts = facts;
+    let containersNow = inv.containers;
+    for (let i = 0; i < Math.max(REPEAT, 5); i++) {
+      // One container changed: a new inventory snapshot whose other containers are the same objects.
+      const k = i % inv.containers.length;
+      containersNow = containersNow.map((c, j) => (j === k ? { ...c, privileged: !c.privileged } : c));
+      const afterEvent: Facts = {
+        ...last,
+        containers: { ok: true, value: { ...inv, containers: containersNow } },
+      };
+      let t = performance.now();
+      incremental.evaluate(afterEvent);
+      event.push(performance.now() - t);
+      const s1 = incremental.lastStats;
+      // A daemon.json edit: a new daemon_config fact (and file stats), everything else the same objects.
+      const edited: Facts = {
+        ...afterEvent,
+        daemonConfig: facts.daemonConfig.ok
+          ? {
+              ok: true,
+              value: { ...facts.daemonConfig.value, parsed: { 'log-level': i % 2 ? 'info' : 'warn' } },
+            }
+          : facts.daemonConfig,
+        files: facts.files.ok ? { ok: true, value: { ...facts.files.value } } : facts.files,
+      };
+      t = performance.now();
+      incremental.evaluate(edited);
+      edit.push(performance.now() - t);
+      last = edited;
+      rerun = `${s1.rerun} and ${incremental.lastStats.rerun} of ${CATALOG.length} controls re-run`;
+    }
+    return [
+      {
+        what: 'evaluation, full',
+        value: ms(median(full)),
+        note: `${CATALOG.length} controls x ${inv.containers.length} containers`,
+      },
+      {
+        what: 'evaluation, one container event',
+        value: ms(median(event)),
+        note: 'incremental: that container re-judged',
+      },
+      { what: 'evaluation, daemon.json edit', value: ms(median(edit)), note: `incremental (${rerun})` },
+    ];
+  } finally {
+    containers.close();
+  }
+}
+
+interface Exporter {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly readyMs: number;
+  stop(): void;
+}
+
+async function startExporter(daemon: SandboxDaemon): Promise<Exporter> {
+  const port = await getFreePort();
+  const url = `http://127.0.0.1:${port}`;
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      '--max-semi-space-size=2',
+      CLI,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--docker.host=${daemon.host}`,
+      `--docker.config-file=${daemon.configPath}`,
+    ],
+    { stdio: 'ignore', env: { ...process.env, DOCKER_HOST: '' } },
+  );
+  const stop = () => void child.kill('SIGTERM');
+  process.once('exit', stop);
+  for (;;) {
+    const ready = await scrape(`${url}/-/ready`).catch(() => null);
+    if (ready?.status === 200) break;
+    if (child.exitCode !== null) throw new Error(`exporter exited with ${child.exitCode}`);
+    if (performance.now() - started > 180_000) throw new Error('exporter not ready after 180 s');
+    await sleep(5);
+  }
+  const readyMs = performance.now() - started;
+  return {
+    child,
+    url,
+    readyMs,
+    stop() {
+      stop();
+      process.off('exit', stop);
+    },
+  };
+}
+
+async function asProcess(daemon: SandboxDaemon): Promise<Row[]> {
+  const checks: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const r = await run([
+      'check',
+      '--format',
+      'json',
+      `--docker.host=${daemon.host}`,
+      `--docker.config-file=${daemon.configPath}`,
+    ]);
+    if (r.code === 2) throw new Error(`check could not judge: ${r.stderr}`);
+    checks.push(r.ms);
+  }
+  const readies: number[] = [];
+  let exporter: Exporter | null = null;
+  for (let i = 0; i < REPEAT; i++) {
+    exporter?.stop();
+    await sleep(200);
+    exporter = await startExporter(daemon);
+    readies.push(exporter.readyMs);
+  }
+  const { url, child } = exporter!;
+  try {
+    const rssReady = rssMiB(child.pid!);
+    // daemon.json edit -> /metrics shows the new verdict (userland-proxy is judged as configured).
+    const editMs: number[] = [];
+    for (let i = 0; i < EDITS; i++) {
+      const on = i % 2 === 0;
+      const want = `dockersec_control_status{control="userland_proxy",status="${on ? 'pass' : 'fail'}"} 1`;
+      const t = performance.now();
+      writeFileSync(daemon.configPath, JSON.stringify({ 'userland-proxy': !on }));
+      while (!(await scrape(`${url}/metrics`)).body.includes(want)) {
+        if (performance.now() - t > 30_000) throw new Error(`edit ${i} not seen after 30 s`);
+        await sleep(1);
+      }
+      editMs.push(performance.now() - t);
+      await sleep(100);
+    }
+    const plain: number[] = [];
+    const gz: number[] = [];
+    let bytes = 0;
+    let wire = 0;
+    let body = '';
+    for (let i = 0; i < SCRAPES; i++) {
+      let t = performance.now();
+      body = (await scrape(`${url}/metrics`)).body;
+      plain.push(performance.now() - t);
+      bytes = body.length;
+      t = performance.now();
+      wire = (await scrape(`${url}/metrics`, true)).wire;
+      gz.push(performance.now() - t);
+    }
+    const series = body
+      .split('\n')
+      .filter((l) => l.startsWith('dockersec_container_control_failing{')).length;
+    const dropped = counterTotal(body, 'dockersec_container_series_dropped_total');
+    const rssScraped = rssMiB(child.pid!);
+    const requests = async () =>
+      counterTotal((await scrape(`${url}/metrics`)).body, 'dockersec_docker_api_requests_total');
+    const before = await requests();
+    const end = Date.now() + IDLE_S * 1000;
+    while (Date.now() < end) {
+      await scrape(`${url}/metrics`, true);
+      await sleep(1000);
+    }
+    const idle = (await requests()) - before;
+    return [
+      {
+        what: '`check --format json` wall time',
+        value: ms(median(checks)),
+        note: `median of ${REPEAT} (${checks.map(ms).join(', ')})`,
+      },
+      {
+        what: 'process start to /-/ready',
+        value: ms(median(readies)),
+        note: `median of ${REPEAT}, full evaluation done (${readies.map(ms).join(', ')})`,
+      },
+      {
+        what: 'daemon.json edit -> /metrics',
+        value: `p50 ${ms(median(editMs))}, max ${ms(Math.max(...editMs))}`,
+        note: `n=${EDITS}, userland-proxy toggled`,
+      },
+      {
+        what: '/metrics latency, plain',
+        value: `p50 ${ms(median(plain))}, p99 ${ms(pct(plain, 99))}`,
+        note: `n=${SCRAPES} sequential, keep-alive, ${(bytes / 1024).toFixed(0)} KB`,
+      },
+      {
+        what: '/metrics latency, gzip',
+        value: `p50 ${ms(median(gz))}, p99 ${ms(pct(gz, 99))}`,
+        note: `n=${SCRAPES}, ${(wire / 1024).toFixed(0)} KB on the wire`,
+      },
+      {
+        what: 'per-container series',
+        value: `${series} kept, ${dropped} dropped`,
+        note: '--containers.max-series 500',
+      },
+      {
+        what: 'exporter RSS',
+        value: `${rssReady.toFixed(0)} MiB ready, ${rssScraped.toFixed(0)} MiB scraped`,
+        note: `after ${EDITS} edits and ${2 * SCRAPES} scrapes`,
+      },
+      {
+        what: 'Docker API requests, idle',
+        value: `${((idle * 60) / IDLE_S).toFixed(1)} / min`,
+        note: `${IDLE_S} s, scraped every second; the 5 min resync not included`,
+      },
+    ];
+  } finally {
+    exporter!.stop();
+  }
+}
+
+/** docker-bench-security against the same daemon (running containers only), when DBS_DIR names a copy. */
+async function dockerBench(daemon: SandboxDaemon): Promise<Row | null> {
+  const dir = process.env.DBS_DIR;
+  if (!dir) return null;
+  const t = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('sh', ['docker-bench-security.sh'], {
+      cwd: dir,
+      stdio: 'ignore',
+      env: { ...process.env, DOCKER_HOST: daemon.host },
+    });
+    child.on('exit', () => resolve());
+    child.on('error', reject);
+  });
+  const dbs = performance.now() - t;
+  const checks: number[] = [];
+  for (let i = 0; i < REPEAT; i++)
+    checks.push((await run(['check', '--format', 'json', `--docker.host=${daemon.host}`])).ms);
+  return {
+    what: 'docker-bench-security',
+    value: ms(dbs),
+    note: `${RUNNING} running containers; check ${ms(median(checks))}: ${(dbs / median(checks)).toFixed(0)}x`,
+  };
+}
+
+function print(title: string, rows: Row[]) {
+  console.log(`\n${title}`);
+  console.log('| measure | result | note |\n|---|---|---|');
+  for (const r of rows) console.log(`| ${r.what} | ${r.value} | ${r.note} |`);
+}
+
+async function main() {
+  if (EVALUATE_ON) {
+    const rows = await inProcess({ host: EVALUATE_ON } as SandboxDaemon);
+    print(`evaluation against ${EVALUATE_ON} (load ${load()})`, rows);
+    return;
+  }
+  const first = SIZES[0]! - RUNNING;
+  let t = performance.now();
+  const fleet = await startFleet(RUNNING, 0);
+  try {
+    console.log(
+      `dockersec-exporter scale benchmark — dockerd ${fleet.version}, Node ${process.version}, ${new Date().toISOString()}, load ${load()}`,
+    );
+    const dbs = await dockerBench(fleet.daemon);
+    if (dbs) print(`${RUNNING} running containers`, [dbs]);
+    await fleet.grow(first);
+    for (const size of SIZES) {
+      await fleet.grow(size - RUNNING);
+      const setup = (performance.now() - t) / 1000;
+      const loadBefore = load();
+      const rows = [
+        ...(await floor(fleet.daemon)),
+        ...(await inProcess(fleet.daemon)),
+        ...(await asProcess(fleet.daemon)),
+      ];
+      print(
+        `${size} containers (${RUNNING} running; set up in ${setup.toFixed(0)} s; load ${loadBefore} before, ${load()} after)`,
+        rows,
+      );
+      t = performance.now();
+    }
+  } finally {
+    agent.destroy();
+    await fleet.daemon.destroy();
+  }
+}
+
+runBench(main);
