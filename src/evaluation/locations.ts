@@ -4,7 +4,7 @@
 // the fix goes.
 import type { ControlResult } from '../controls/types.js';
 import type { DockerdModel } from '../dockerd/index.js';
-import { type JsonNode, positionOf, scanJson } from '../facts/daemonJson.js';
+import { type JsonNode, LineIndex, scanJson } from '../facts/daemonJson.js';
 import type { Facts } from '../facts/types.js';
 
 export type SettingLocation =
@@ -12,15 +12,26 @@ export type SettingLocation =
   | { readonly kind: 'unit_file'; readonly path: string; readonly line: number; readonly unit: string }
   | { readonly kind: 'command_line'; readonly pid: number };
 
-/** Offsets of the members along a dotted key path (Go keeps the last of duplicate keys, so the last wins). */
+/** The last member of each key of an object (Go keeps the last of duplicate keys), indexed once per object. */
+const lastMembers = new WeakMap<JsonNode, Map<string, { offset: number; value: JsonNode }>>();
+
+function membersOf(node: JsonNode & { kind: 'object' }): Map<string, { offset: number; value: JsonNode }> {
+  let byKey = lastMembers.get(node);
+  if (!byKey) {
+    byKey = new Map();
+    for (const m of node.members) byKey.set(m.key, m);
+    lastMembers.set(node, byKey);
+  }
+  return byKey;
+}
+
+/** Offset of the deepest member found along a dotted key path. */
 function memberOffset(root: JsonNode, key: string): number | null {
   let node: JsonNode = root;
   let offset: number | null = null;
   for (const part of key.split('.')) {
     if (node.kind !== 'object') break;
-    const member: { offset: number; value: JsonNode } | undefined = node.members.findLast(
-      (m) => m.key === part,
-    );
+    const member = membersOf(node).get(part);
     if (!member) break;
     offset = member.offset;
     node = member.value;
@@ -38,15 +49,16 @@ export function settingLocations(
   const file = facts.daemonConfig.ok ? facts.daemonConfig.value : null;
   const body = file?.text?.replace(/^\uFEFF/, '') ?? null;
   const root = body !== null && file?.parsed ? scanJson(body).root : null;
+  const lines = root && body !== null ? new LineIndex(body) : null;
   const systemd = facts.systemd.ok ? facts.systemd.value : null;
   const execStart = systemd?.dockerdUnit ? systemd.service.execStartAt : null;
   const pid = facts.dockerd.ok ? facts.dockerd.value.pid : null;
   const out: Record<string, SettingLocation> = {};
   for (const key of keys) {
     const setting = dockerd.settings.peek(key.split('.')[0]!);
-    if (setting?.origin === 'file' && file && root) {
+    if (setting?.origin === 'file' && file && root && lines) {
       const offset = memberOffset(root, key);
-      if (offset !== null) out[key] = { kind: 'daemon_json', path: file.path, ...positionOf(body!, offset) };
+      if (offset !== null) out[key] = { kind: 'daemon_json', path: file.path, ...lines.positionOf(offset) };
     } else if (setting?.origin === 'flag') {
       if (execStart && systemd?.dockerdUnit)
         out[key] = {

@@ -197,18 +197,26 @@ async function isSystemDaemon(paths: HostPaths, c: Candidate, s: DaemonSettings)
   return pid.trim() === String(c.pid);
 }
 
+/** The dockerd chosen exited before it was described: a daemon restarting, or another one going away. */
+class Vanished extends Error {
+  constructor(readonly pid: number) {
+    super(`dockerd process ${pid} exited while it was being read`);
+  }
+}
+
 async function describe(
   paths: HostPaths,
   c: Candidate,
   matchedBy: DockerdProcess['matchedBy'],
 ): Promise<DockerdProcess> {
   const [st, environ, cwd, statLine, procStat] = await Promise.all([
-    stat(paths.proc(c.pid)),
+    orAbsent(stat(paths.proc(c.pid)), null),
     orAbsent(readFile(paths.proc(c.pid, 'environ'), 'utf8'), ''),
     orAbsent(readlink(paths.proc(c.pid, 'cwd')), null),
     orAbsent(readFile(paths.proc(c.pid, 'stat'), 'utf8'), ''),
     orAbsent(readFile(paths.proc('stat'), 'utf8'), ''),
   ]);
+  if (!st) throw new Vanished(c.pid);
   const env: Record<string, string> = {};
   for (const kv of environ.split('\0')) {
     const eq = kv.indexOf('=');
@@ -230,7 +238,20 @@ async function describe(
  */
 const lastHolder = new Map<string, number>();
 
+/** Searches in a /proc that changes under the search: a process chosen that exits before it is read is not the answer. */
 export async function findDockerd(paths: HostPaths, target: DockerHostTarget): Promise<Fact<DockerdProcess>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await searchDockerd(paths, target);
+    } catch (e) {
+      if (!(e instanceof Vanished)) throw e;
+      // Listed again, the exited process is gone; a host where dockerd keeps exiting gets an answer all the same.
+      if (attempt === 3) return factError(`${e.message}, three times in a row (dockerd restarting?)`);
+    }
+  }
+}
+
+async function searchDockerd(paths: HostPaths, target: DockerHostTarget): Promise<Fact<DockerdProcess>> {
   const holderKey = `${paths.proc()}\0${target.socketPath}`;
   const last = target.socketPath ? lastHolder.get(holderKey) : undefined;
   if (last !== undefined && target.socketPath) {
