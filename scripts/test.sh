@@ -23,6 +23,9 @@ if ((${#missing[@]} > 0)); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# dockerd 26.1 (trixie) and 28.5 (sid) for the release matrix, unpacked beside bookworm's 20.10 (idempotent).
+bash scripts/dockerd-releases.sh 26.1 28.5
+
 npm ci --no-audit --no-fund --loglevel=error
 npm run build
 npx biome check .
