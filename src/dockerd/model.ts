@@ -62,6 +62,8 @@ function validateConfigFile(facts: Facts): ValidateDaemonConfigResult {
     text: file.text,
     parsed: file.parsed,
     parseError: file.parseError,
+    ...(file.encoding ? { encoding: file.encoding } : {}),
+    invalidUtf8Offset: file.invalidUtf8Offset ?? null,
     args: dockerd?.args ?? null,
     // With --docker.config-file naming another file, dockerd's own --config-file says nothing about this one.
     configFileIsDockerds: !dockerd || dockerdConfigFile(dockerd.args, dockerd.cwd) === file.path,

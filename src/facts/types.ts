@@ -50,6 +50,10 @@ export interface DaemonConfigFile {
   /** The decoded top-level object; `{}` for a missing or empty file (as dockerd does), null when undecodable. */
   readonly parsed: Readonly<Record<string, unknown>> | null;
   readonly parseError: JsonParseError | null;
+  /** Set when the file starts with a UTF-16 byte order mark: `text` is then the decoded content. */
+  readonly encoding?: 'utf-16le' | 'utf-16be';
+  /** Byte offset of the first sequence that is not UTF-8 (text has U+FFFD there); null or absent when valid. */
+  readonly invalidUtf8Offset?: number | null;
 }
 
 export interface DockerdProcess {
