@@ -158,6 +158,12 @@ const FLAGS: readonly FlagDef[] = [
     commands: ['serve'],
   },
   {
+    name: 'docker.release',
+    kind: 'string',
+    help: "Judge daemon.json by the rules of this dockerd release (e.g. 28.5 or 26.1.5), without a daemon; the running daemon's version otherwise, else the newest release known.",
+    commands: ['check'],
+  },
+  {
     name: 'format',
     kind: 'string',
     help: 'Report format.',
@@ -239,6 +245,8 @@ export interface CheckOptions extends CommonOptions {
   readonly command: 'check';
   readonly format: 'text' | 'json' | 'sarif';
   readonly failOn: Severity | 'none';
+  /** --docker.release: the dockerd release whose rules apply, instead of the running one's. */
+  readonly dockerRelease: string | undefined;
   readonly output: string | undefined;
   readonly color: boolean | undefined;
 }
@@ -343,11 +351,18 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     tlsExpiryWarningMs: parseDuration(get('tls.expiry-warning')!),
   };
   if (command === 'check') {
+    const dockerRelease = values.get('docker.release');
+    if (dockerRelease !== undefined && !/^v?\d{1,4}\.\d{1,4}(\.\d{1,4})?$/.test(dockerRelease)) {
+      throw new UsageError(
+        `--docker.release must be a dockerd version such as 28.5 or 26.1.5 (got ${JSON.stringify(dockerRelease)})`,
+      );
+    }
     return {
       ...common,
       command,
       format: get('format') as CheckOptions['format'],
       failOn: get('fail-on') as CheckOptions['failOn'],
+      dockerRelease,
       output: values.get('output'),
       color: bool('color'),
     };

@@ -45,6 +45,8 @@ export interface CollectorDeps {
   readonly tlsExpiryWarningSeconds?: number;
   /** --host.trusted-users. */
   readonly trustedUsers?: readonly string[];
+  /** check --docker.release. */
+  readonly dockerRelease?: string;
 }
 
 export class FactCollector {
@@ -110,7 +112,7 @@ export class FactCollector {
     ]);
 
     const round: FirstRound = { daemonConfig, dockerd, api, homes };
-    const settings = readSettings(round);
+    const settings = readSettings(round, this.deps.dockerRelease);
     const process = dockerd.ok ? dockerd.value : null;
     const systemd = await this.read(s.systemd, refresh, () => process);
     const configBaseline = await this.read(s.configBaseline, refresh, () => ({
@@ -131,6 +133,7 @@ export class FactCollector {
         swarmExpected: this.deps.swarmExpected ?? false,
         tlsExpiryWarningSeconds: this.deps.tlsExpiryWarningSeconds,
         trustedUsers: this.deps.trustedUsers,
+        ...(this.deps.dockerRelease ? { dockerRelease: this.deps.dockerRelease } : {}),
       },
       daemonConfig,
       dockerd,

@@ -5,8 +5,8 @@ import { dockerdConfigFile } from '../facts/dockerd/flags.js';
 import type { ConfigPathOrigin, DaemonConfigFile, DockerdProcess, Fact } from '../facts/types.js';
 import { factError, factOk } from '../facts/types.js';
 import { InputBoundsError, READ_LIMITS, readBounded } from './boundedRead.js';
-import { decodeConfigBytes } from './textEncoding.js';
 import type { HostPaths } from './hostPaths.js';
+import { decodeConfigBytes } from './textEncoding.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/docker/daemon.json';
 

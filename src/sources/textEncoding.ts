@@ -43,10 +43,18 @@ export function firstInvalidUtf8(b: Uint8Array): number | null {
 
 export function decodeConfigBytes(bytes: Buffer): DecodedBytes {
   if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
-    return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le', invalidUtf8Offset: null };
+    return {
+      text: new TextDecoder('utf-16le').decode(bytes.subarray(2)),
+      encoding: 'utf-16le',
+      invalidUtf8Offset: null,
+    };
   }
   if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
-    return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be', invalidUtf8Offset: null };
+    return {
+      text: new TextDecoder('utf-16be').decode(bytes.subarray(2)),
+      encoding: 'utf-16be',
+      invalidUtf8Offset: null,
+    };
   }
   return { text: bytes.toString('utf8'), encoding: null, invalidUtf8Offset: firstInvalidUtf8(bytes) };
 }

@@ -53,7 +53,8 @@ export const FICTION_HINTS: Readonly<Record<string, string>> = {
   'resolv-conf': 'dockerd rejects this key although its Config has it',
   'network-host': 'belongs inside "builder": {"entitlements": {...}}',
   'security-insecure': 'belongs inside "builder": {"entitlements": {...}}',
-  'api-cors-header': 'removed in 29.0; put a reverse proxy in front of the API if CORS headers are needed',
+  'api-cors-header':
+    'refused from 28.0, gone from 29.0; put a reverse proxy in front of the API if CORS headers are needed',
   graph: 'removed in 24.0; use "data-root"',
   'oom-score-adjust':
     'removed in 26.0; set the OOM score of the dockerd service (e.g. OOMScoreAdjust= in systemd)',
