@@ -89,7 +89,7 @@ export const VALIDATE_EXCEPTIONS: readonly {
     applies: (d, ours) =>
       !d.refused &&
       ours.length > 0 &&
-      ours.every((m) => /specified default runtime .* does not exist|invalid mirror:/.test(m)),
+      ours.every((m) => /specified default runtime [\s\S]* does not exist|invalid mirror:/.test(m)),
   },
   {
     id: 'userns_remap_user',

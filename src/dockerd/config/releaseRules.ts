@@ -5,6 +5,7 @@ import { compareVersions, type DockerdRelease, type Semver } from '../../facts/d
 export const V23: Semver = [23, 0, 0];
 export const V24: Semver = [24, 0, 0];
 export const V25: Semver = [25, 0, 0];
+export const V26: Semver = [26, 0, 0];
 export const V27: Semver = [27, 0, 0];
 export const V28: Semver = [28, 0, 0];
 export const V28_1: Semver = [28, 1, 0];
