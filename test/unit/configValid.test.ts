@@ -639,11 +639,12 @@ describe('releases: the same file, different verdicts', () => {
   });
   test('unauthenticated TCP: delayed 15 s from 26 (measured on 26.1.5 and 28.5.2), not refused', () => {
     const open = { hosts: ['tcp://0.0.0.0:2375'] };
-    assert.deepEqual(validate(open, '20.10.24'), []);
-    assert.match(only(validate(open, '28.5.2'), 'deprecated').message, /delays its start by 15 s/);
-    assert.equal(verdict(open, '28.5.2'), false);
-    assert.deepEqual(validate({ ...open, tls: false }, '26.1.5'), []);
-    assert.deepEqual(validate({ hosts: ['tcp://127.0.0.1:2375'] }, '26.1.5'), []);
+    assert.deepEqual(validate(open, '20.10.24', null), []);
+    const notes = validate(open, '28.5.2', null);
+    assert.match(only(notes, 'deprecated').message, /delays its start by 15 s/);
+    assert.equal(refused(notes), false);
+    assert.deepEqual(validate({ ...open, tls: false }, '26.1.5', null), []);
+    assert.deepEqual(validate({ hosts: ['tcp://127.0.0.1:2375'] }, '26.1.5', null), []);
   });
   test('ip6tables: needs experimental before 27.0', () => {
     assert.equal(verdict({ ip6tables: true }, '20.10.24'), true);
