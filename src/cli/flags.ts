@@ -1,5 +1,5 @@
 // Flags in the Prometheus exporter style (kingpin): --name=value or --name value, --flag / --no-flag for booleans.
-import { SEVERITIES, type Severity } from '../controls/types.js';
+import { CIS_VERSIONS, type CisVersion, SEVERITIES, type Severity } from '../controls/types.js';
 import type { LogFormat, LogLevel } from '../log.js';
 
 export class UsageError extends Error {}
@@ -145,6 +145,14 @@ const FLAGS: readonly FlagDef[] = [
     commands: ['serve'],
   },
   {
+    name: 'cis.version',
+    kind: 'string',
+    help: 'CIS Docker Benchmark version whose ids metrics (dockersec_control_info{cis}), reports and SARIF show.',
+    default: CIS_VERSIONS[CIS_VERSIONS.length - 1],
+    choices: CIS_VERSIONS,
+    commands: BOTH,
+  },
+  {
     name: 'swarm.expected',
     kind: 'bool',
     help: 'Swarm mode is meant to run on this host: an active swarm then passes swarm_mode (CIS 5.1).',
@@ -224,6 +232,8 @@ export interface CommonOptions {
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly swarmExpected: boolean;
+  /** --cis.version. */
+  readonly cisVersion: CisVersion;
   /** --host.trusted-users, undefined when not given. */
   readonly trustedUsers: readonly string[] | undefined;
   readonly tlsExpiryWarningMs: number;
@@ -341,6 +351,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     logLevel: get('log.level') as LogLevel,
     logFormat: get('log.format') as LogFormat,
     swarmExpected: bool('swarm.expected') ?? false,
+    cisVersion: get('cis.version') as CisVersion,
     trustedUsers: values.has('host.trusted-users')
       ? values
           .get('host.trusted-users')!

@@ -43,6 +43,7 @@ export function wire(
     probes,
     tlsExpiryWarningSeconds: opts.tlsExpiryWarningMs / 1000,
     trustedUsers: opts.trustedUsers,
+    cisVersion: opts.cisVersion,
     ...(opts.dockerRelease ? { dockerRelease: opts.dockerRelease } : {}),
   });
   return { paths, requests, api, collector, containers, probes };

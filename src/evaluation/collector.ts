@@ -45,6 +45,8 @@ export interface CollectorDeps {
   readonly tlsExpiryWarningSeconds?: number;
   /** --host.trusted-users. */
   readonly trustedUsers?: readonly string[];
+  /** --cis.version. */
+  readonly cisVersion?: string;
   /** check --docker.release. */
   readonly dockerRelease?: string;
 }
@@ -133,6 +135,7 @@ export class FactCollector {
         swarmExpected: this.deps.swarmExpected ?? false,
         tlsExpiryWarningSeconds: this.deps.tlsExpiryWarningSeconds,
         trustedUsers: this.deps.trustedUsers,
+        ...(this.deps.cisVersion ? { cisVersion: this.deps.cisVersion } : {}),
         ...(this.deps.dockerRelease ? { dockerRelease: this.deps.dockerRelease } : {}),
       },
       daemonConfig,

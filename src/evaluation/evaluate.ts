@@ -1,16 +1,30 @@
 // Runs every control over one facts snapshot. Pure and total: whatever the facts hold, it returns an evaluation.
 import { cisId } from '../controls/define.js';
-import { type ControlDefinition, type ControlResult, STATUSES, type Status } from '../controls/types.js';
+import {
+  CIS_VERSIONS,
+  type CisVersion,
+  type ControlDefinition,
+  type ControlResult,
+  DEFAULT_CIS_VERSION,
+  STATUSES,
+  type Status,
+} from '../controls/types.js';
 import { type DockerdModel, modelDockerd, UndecidableError } from '../dockerd/index.js';
 import { type Facts, factsSource, SOURCE_NAMES, type SourceName } from '../facts/types.js';
 import { exposureSummary } from './exposureSummary.js';
 import type { Evaluation, SourceStatus } from './types.js';
 
+/** --cis.version as the facts carry it; anything else is the newest version. */
+export function cisVersionOf(facts: Pick<Facts, 'exporter'>): CisVersion {
+  const v = facts.exporter.cisVersion;
+  return (CIS_VERSIONS as readonly string[]).includes(v ?? '') ? (v as CisVersion) : DEFAULT_CIS_VERSION;
+}
+
 function runControl(control: ControlDefinition, facts: Facts, dockerd: DockerdModel): ControlResult {
   const base = {
     id: control.id,
     title: control.title,
-    cis: cisId(control),
+    cis: cisId(control, cisVersionOf(facts)),
     section: control.section,
     severity: control.severity,
     remediation: control.remediation,
@@ -79,6 +93,7 @@ export function evaluate(facts: Facts, catalog: readonly ControlDefinition[], no
     durationSeconds: (performance.now() - started) / 1000,
     results,
     sources,
+    cisVersion: cisVersionOf(facts),
     docker: {
       host: facts.exporter.dockerHost,
       reachable: api !== null,

@@ -141,6 +141,8 @@ export interface ExporterSettings {
   readonly tlsExpiryWarningSeconds?: number;
   /** --host.trusted-users: members of the docker group allowed to be there (CIS 1.1.2); undefined = not judged. */
   readonly trustedUsers?: readonly string[];
+  /** --cis.version: the CIS Docker Benchmark version whose ids results carry; default the newest. */
+  readonly cisVersion?: string;
   /** check --docker.release: judge by this dockerd release's rules, whatever runs. */
   readonly dockerRelease?: string;
 }
