@@ -15,6 +15,7 @@ import { CONTROL_SEVERITIES, defaultConfig } from '../alerts/src/config.js';
 import { exporterAlerts } from '../alerts/src/exporterAlerts.js';
 import { selectors } from '../alerts/src/promql.js';
 import { type AlertingRule, isAlertingRule } from '../alerts/src/types.js';
+import { waiverAlerts } from '../alerts/src/waiverAlerts.js';
 import { CATALOG, cisId } from '../src/controls/catalog.js';
 import {
   CIS_VERSIONS,
@@ -102,7 +103,8 @@ function firesFor(alert: AlertingRule, control: ControlDefinition): boolean {
   const page = pageOf(alert);
   if (page === control.id) return true;
   if (page !== '{{ $labels.control }}') return false;
-  return selectors(alert.expr).every((s) =>
+  // What follows `unless` only silences the alert (a waiver); it says nothing about what fires.
+  return selectors(alert.expr.split(/\bunless\b/)[0]!).every((s) =>
     s.matchers.every(
       (m) =>
         (m.name !== 'control' || matches(m.op, m.value, control.id)) &&
@@ -224,6 +226,20 @@ export function runbookIndexExporterAlerts(): string {
   ).join('\n')}\n`;
 }
 
+/** docs/runbooks/README.md, between the `waiver-alerts` markers: the alerts about the waivers file. */
+export function runbookIndexWaiverAlerts(): string {
+  const rules = waiverAlerts(defaultConfig).rules.filter(isAlertingRule);
+  return `\n${paddedTable(
+    ['Alert', 'Severity', 'For', 'Runbook'],
+    rules.map((a) => [
+      code(a.alert),
+      a.labels.severity ?? '',
+      a.for ?? '0s',
+      `[${pageOf(a)}](${pageOf(a)}.md)`,
+    ]),
+  ).join('\n')}\n`;
+}
+
 /** A control's page, linked from docs/runbooks/README.md. */
 const link = (id: string): string => `[${id}](${id}.md)`;
 
@@ -235,10 +251,13 @@ function firesForCell(alert: AlertingRule): string {
   const matchers = selectors(alert.expr).flatMap((s) => s.matchers);
   const summary = alert.annotations.summary
     .replace(/\.$/, '')
-    .replace(
-      /\{\{ \$labels\.(\w+) \}\}/g,
-      (t, label: string) => matchers.find((m) => m.name === label && m.op === '=')?.value ?? t,
-    );
+    .replace(/\{\{ \$labels\.(\w+) \}\}/g, (t, label: string) => {
+      const m = matchers.find((m) => m.name === label && (m.op === '=' || m.op === '=~'));
+      if (!m) return t;
+      // `=~"medium|low|info"` reads "medium, low or info".
+      const values = m.op === '=' ? [m.value] : m.value.split('|');
+      return values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values.at(-1)}` : values[0]!;
+    });
   const page = pageOf(alert);
   const named = matchers.filter((m) => m.name === 'control' && m.op === '=').map((m) => m.value);
   const excluded = matchers
@@ -256,11 +275,11 @@ function firesForCell(alert: AlertingRule): string {
   return `${summary}${perContainer ? ', one alert per container' : ''}${controls.length > 0 ? ` (${controls.join(', ')})` : ''}`;
 }
 
-/** docs/runbooks/README.md, between the `finding-alerts` markers: every other alert, rule by rule. */
+/** docs/runbooks/README.md, between the `finding-alerts` markers: the alerts about findings, rule by rule. */
 export function runbookIndexFindingAlerts(): string {
-  const exporterGroup = exporterAlerts(defaultConfig).name;
+  const elsewhere = new Set([exporterAlerts(defaultConfig).name, waiverAlerts(defaultConfig).name]);
   const rules = ruleFile(defaultConfig)
-    .groups.filter((g) => g.name !== exporterGroup)
+    .groups.filter((g) => !elsewhere.has(g.name))
     .flatMap((g) => g.rules)
     .filter(isAlertingRule);
   const silent = CONTROL_SEVERITIES.filter((s) => !(s in defaultConfig.controlAlertSeverity));
@@ -335,6 +354,7 @@ export function generate(catalog: readonly ControlDefinition[] = CATALOG, root =
     [
       ['exporter-alerts', runbookIndexExporterAlerts()],
       ['finding-alerts', runbookIndexFindingAlerts()],
+      ['waiver-alerts', runbookIndexWaiverAlerts()],
       ['controls', runbookIndexControls(catalog)],
     ].reduce((text, [name, body]) => replaceBlock(text, name!, body!), t),
   );

@@ -5,10 +5,17 @@ import { daemonAlerts } from './daemonAlerts.js';
 import { exporterAlerts } from './exporterAlerts.js';
 import { recordingRules } from './recordingRules.js';
 import type { RuleFile } from './types.js';
+import { waiverAlerts } from './waiverAlerts.js';
 
 export function ruleFile(config: BundleConfig): RuleFile {
   return {
-    groups: [recordingRules(config), exporterAlerts(config), controlAlerts(config), daemonAlerts(config)],
+    groups: [
+      recordingRules(config),
+      exporterAlerts(config),
+      controlAlerts(config),
+      daemonAlerts(config),
+      waiverAlerts(config),
+    ],
   };
 }
 

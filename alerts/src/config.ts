@@ -20,8 +20,9 @@ export interface BundleConfig {
   /** Age of `dockersec_last_evaluation_timestamp_seconds` beyond which the evaluation counts as stale. */
   readonly evaluationStaleAfter: Duration;
   /**
-   * Which control severities page or ticket, and as what. Severities left out never alert: they are
-   * dashboard material.
+   * Which control severities page or ticket, and as what (issue 10's alert policy). A severity left
+   * out never alerts; the shipped policy leaves none out, so every failing control that is not waived
+   * reaches a human: critical pages, high and below open a ticket.
    */
   readonly controlAlertSeverity: Readonly<Partial<Record<ControlSeverity, AlertSeverity>>>;
   /**
@@ -46,6 +47,11 @@ export interface BundleConfig {
    * must span two of those or the alert flaps between them.
    */
   readonly seriesDroppedWindow: Duration;
+  /**
+   * Time left below which a waiver alerts as expiring. It matches the exporter's
+   * --waivers.expiry-warning default, so the alert and `dockersec_waivers{state="expiring"}` agree.
+   */
+  readonly waiverExpiryWarning: Duration;
 }
 
 export type AlertKind =
@@ -59,13 +65,19 @@ export type AlertKind =
   | 'containerFinding'
   | 'certificateExpiring'
   | 'configRestartPending'
-  | 'containerSeriesDropped';
+  | 'containerSeriesDropped'
+  | 'waiverExpiring'
+  | 'waiverExpired'
+  | 'waiverUnused'
+  | 'waiversReloadFailed';
 
 export const defaultConfig: BundleConfig = {
   selector: 'job="dockersec"',
   runbookBaseUrl: 'https://github.com/dockersec/dockersec-exporter/blob/main/docs/runbooks',
   evaluationStaleAfter: '10m',
-  controlAlertSeverity: { critical: 'critical', high: 'warning' },
+  // medium, low and info are a ticket, not a page: grouped per instance by Alertmanager, a host
+  // with 20 of them is one notification.
+  controlAlertSeverity: { critical: 'critical', high: 'warning', medium: 'info', low: 'info', info: 'info' },
   for: {
     exporterDown: '10m',
     exporterAbsent: '15m',
@@ -80,6 +92,12 @@ export const defaultConfig: BundleConfig = {
     // means the restart was forgotten.
     configRestartPending: '1h',
     containerSeriesDropped: '5m',
+    // A waiver's expiry is a date: nothing flaps, the for only has to outlast a restart.
+    waiverExpiring: '15m',
+    waiverExpired: '5m',
+    // A container waiver matches nothing for a moment while its container is recreated.
+    waiverUnused: '1h',
+    waiversReloadFailed: '5m',
   },
   keepFiringFor: {
     exporterDown: '0s',
@@ -94,9 +112,14 @@ export const defaultConfig: BundleConfig = {
     certificateExpiring: '5m',
     configRestartPending: '0s',
     containerSeriesDropped: '0s',
+    waiverExpiring: '0s',
+    waiverExpired: '0s',
+    waiverUnused: '0s',
+    waiversReloadFailed: '0s',
   },
   certificateExpiry: { warning: '30d', critical: '7d' },
   seriesDroppedWindow: '15m',
+  waiverExpiryWarning: '14d',
 };
 
 /** Returns a config with every `for` set to `forAll` and no keep_firing_for: for fast end-to-end runs. */

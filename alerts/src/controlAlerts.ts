@@ -1,12 +1,22 @@
 // Alerts about the findings. Only `status="fail"` is ever selected: `waived` and `not_applicable`
-// (and `error`, which the source alerts cover) stay silent by construction.
-import type { AlertSeverity, BundleConfig, ControlSeverity } from './config.js';
+// (and `error`, which the source alerts cover) stay silent by construction. The alert policy (issue 10):
+// every control severity maps to an alert severity (config.controlAlertSeverity), so every failing
+// control that is not waived alerts, once, by DockerSecControlFailing or by its dedicated alert.
+import { ALERT_SEVERITIES, type AlertSeverity, type BundleConfig, CONTROL_SEVERITIES } from './config.js';
+import { DAEMON_ALERT_CONTROLS } from './daemonAlerts.js';
 import { timing } from './exporterAlerts.js';
 import { anyOf, matchers, runbook } from './selectors.js';
 import type { AlertingRule, RuleGroup } from './types.js';
 
-/** Joins a per-control series with the control's catalog entry. `title` comes along for the annotations only. */
-const JOIN_INFO = 'on (job, instance, control) group_left (cis, section, control_severity, title)';
+/**
+ * Joins a per-control series (a status, or a container's finding) with the control's catalog entry.
+ * It matches on every label but the ones the two sides differ by, not `on (job, instance, control)`:
+ * at a central Prometheus two hosts may share an instance (each site scraping its exporter at the same
+ * address) and differ only by a fleet label such as site, which `on` would make a many-to-many error
+ * that silences the whole rule. `title` comes along for the annotations only.
+ */
+const JOIN_INFO =
+  'ignoring (status, container, image, title, cis, section, control_severity) group_left (cis, section, control_severity, title)';
 
 /**
  * The join copies `title` into the alert's labels; an empty rule label removes it again, because a
@@ -48,30 +58,39 @@ export const CONTAINER_ALERTS: readonly ContainerAlert[] = [
   },
 ];
 
-/** Controls with an alert of their own; the generic rule leaves them out so nothing fires twice. */
+/**
+ * Controls with an alert of their own; the generic rule leaves them out so nothing fires twice
+ * (config_drift: an edit waiting for a restart is normal for a while, DockerSecDaemonConfigRestartPending
+ * waits an hour; tls_cert_expiry: one alert per certificate, warning then critical).
+ */
 export const DEDICATED_CONTROLS: readonly string[] = [
   'config_valid',
+  ...Object.values(DAEMON_ALERT_CONTROLS),
   ...CONTAINER_ALERTS.map((a) => a.control),
 ];
 
 export function controlAlerts(config: BundleConfig): RuleGroup {
   const rules: AlertingRule[] = [];
 
-  for (const [controlSeverity, severity] of Object.entries(config.controlAlertSeverity) as [
-    ControlSeverity,
-    AlertSeverity,
-  ][]) {
+  // One rule per alert severity: promtool rejects two rules with one name and the same labels.
+  for (const severity of ALERT_SEVERITIES) {
+    const controlSeverities = CONTROL_SEVERITIES.filter((s) => config.controlAlertSeverity[s] === severity);
+    if (controlSeverities.length === 0) continue;
+    const bySeverity =
+      controlSeverities.length === 1
+        ? `control_severity="${controlSeverities[0]}"`
+        : `control_severity=~"${controlSeverities.join('|')}"`;
     rules.push({
       alert: 'DockerSecControlFailing',
       expr: [
         `(dockersec_control_status${matchers(config, 'status="fail"', `control!~"${anyOf(DEDICATED_CONTROLS)}"`)} == 1)`,
         `* ${JOIN_INFO}`,
-        `  dockersec_control_info${matchers(config, `control_severity="${controlSeverity}"`)}`,
+        `  dockersec_control_info${matchers(config, bySeverity)}`,
       ].join('\n'),
       ...timing(config, 'controlFailing'),
       labels: { severity, ...DROP_TITLE },
       annotations: {
-        summary: 'A {{ $labels.control_severity }} severity Docker security control is failing.',
+        summary: 'A Docker security control of {{ $labels.control_severity }} severity is failing.',
         description:
           `Control {{ $labels.control }}${cisSuffix}, "{{ $labels.title }}", of severity ` +
           '{{ $labels.control_severity }} in section {{ $labels.section }}, has been failing on ' +

@@ -17,3 +17,14 @@ export function anyOf(ids: readonly string[]): string {
 export function runbook(config: BundleConfig, name: string): string {
   return `${config.runbookBaseUrl.replace(/\/+$/, '')}/${name}.md`;
 }
+
+/**
+ * `unless` clause that silences an alert read from a metric other than the control's verdict while the
+ * control is waived: a waiver covers every alert about its control, not only DockerSecControlFailing.
+ * `ownLabels` are the labels of the alert's metric that the control status does not have.
+ */
+export function unlessWaived(config: BundleConfig, control: string, ownLabels: readonly string[]): string {
+  // `ignoring` rather than `on (job, instance)`, so fleet labels (site, ...) keep two hosts apart.
+  const ignored = [...ownLabels, 'control', 'status'].join(', ');
+  return `unless ignoring (${ignored}) (dockersec_control_status${matchers(config, `control="${control}"`, 'status="waived"')} == 1)`;
+}

@@ -23,7 +23,8 @@ import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat'
 import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-sdk/statetimeline';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
-import { queries, STATUS_CODES } from './queries.js';
+import { defaultConfig } from '../../alerts/src/config.js';
+import { queriesFor, STATUS_CODES, splitSelector } from './queries.js';
 
 export const DASHBOARD_UID = 'dockersec-overview';
 
@@ -36,6 +37,8 @@ export interface CatalogEntry {
 export interface DashboardOptions {
   readonly runbookBaseUrl: string;
   readonly catalog: readonly CatalogEntry[];
+  /** The bundle's target selector (alerts/src/config.ts); the shipped `job="dockersec"` when left out. */
+  readonly selector?: string;
 }
 
 /** Grafana's `${datasource}` variable, not a template literal. */
@@ -133,6 +136,12 @@ function runbookLink(runbookBaseUrl: string): DynamicConfigValue {
 }
 
 export function buildDashboard(options: DashboardOptions): DashboardModel {
+  const selector = options.selector ?? defaultConfig.selector;
+  const queries = queriesFor(selector);
+  // The `$job` choices come from the selector's targets only; its other matchers are in every query.
+  const { job, fixed } = splitSelector(selector);
+  const jobChoices = `label_values(dockersec_up${[...job, ...fixed].length > 0 ? `{${[...job, ...fixed].join(', ')}}` : ''}, job)`;
+  const instanceChoices = `label_values(dockersec_up{${['job=~"$job"', ...fixed].join(', ')}}, instance)`;
   const remediation = valueText(
     Object.fromEntries(options.catalog.map((c) => [c.id, { text: c.remediation }])),
   );
@@ -225,6 +234,125 @@ export function buildDashboard(options: DashboardOptions): DashboardModel {
       title: ['Title'],
       remediation: ['Remediation', { id: 'mappings', value: [remediation] }, runbook],
       section: ['Section'],
+    },
+  );
+
+  const controlsByStatus = new StatPanel()
+    .title('Controls by status')
+    .description(
+      'Controls (per instance) by status. Waived controls are accepted exceptions: neither passing nor failing, they never alert and the compliance ratio leaves them out.',
+    )
+    .datasource(DS)
+    .withTarget(query(queries.controlsWithStatus('fail'), 'fail').refId('A'))
+    .withTarget(query(queries.controlsWithStatus('waived'), 'waived').refId('B'))
+    .withTarget(query(queries.controlsWithStatus('pass'), 'pass').refId('C'))
+    .withTarget(query(queries.controlsWithStatus('error'), 'error').refId('D'))
+    .withTarget(query(queries.controlsWithStatus('not_applicable'), 'not applicable').refId('E'))
+    .overrides(
+      Object.entries(STATUS_COLORS).map(([status, color]) => ({
+        matcher: { id: 'byName', options: status === 'not_applicable' ? 'not applicable' : status },
+        properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: color } }],
+      })),
+    )
+    .colorMode(common.BigValueColorMode.Background)
+    .graphMode(common.BigValueGraphMode.None)
+    .textMode(common.BigValueTextMode.ValueAndName)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .span(8)
+    .height(8);
+
+  const waivedControls = columns(
+    new TablePanel()
+      .title('Waived controls')
+      .description(
+        'Controls whose every failure is covered by a live waiver: still evaluated, shown apart from passing and failing ones. The waivers table below says who owns each and why.',
+      )
+      .datasource(DS)
+      .withTarget(tableQuery(queries.waivedControls))
+      .withTransformation(
+        organize(
+          ['instance', 'control', 'cis', 'control_severity', 'title', 'section'],
+          ['Time', 'Value', '__name__', 'job', 'status'],
+        ),
+      )
+      .filterable(true)
+      .span(16)
+      .height(8),
+    {
+      instance: ['Instance'],
+      control: ['Control', runbook],
+      cis: ['CIS', { id: 'custom.width', value: 70 }],
+      control_severity: ['Severity', ...severityColumn],
+      title: ['Title'],
+      section: ['Section'],
+    },
+  );
+
+  const waiverStates = new StatPanel()
+    .title('Waivers by state')
+    .description(
+      "Waivers of the exporters' --waivers.file: active, expiring soon (--waivers.expiry-warning, 14 days by default), expired (no longer applied) and unused (matching nothing that fails).",
+    )
+    .datasource(DS)
+    .withTarget(query(queries.waiversInState('active'), 'active').refId('A'))
+    .withTarget(query(queries.waiversInState('expiring'), 'expiring').refId('B'))
+    .withTarget(query(queries.waiversInState('expired'), 'expired').refId('C'))
+    .withTarget(query(queries.waiversInState('unused'), 'unused').refId('D'))
+    .overrides(
+      (
+        [
+          ['active', 'blue'],
+          ['expiring', 'orange'],
+          ['expired', 'red'],
+          ['unused', 'yellow'],
+        ] as const
+      ).map(([state, color]) => ({
+        matcher: { id: 'byName', options: state },
+        properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: color } }],
+      })),
+    )
+    .colorMode(common.BigValueColorMode.Background)
+    .graphMode(common.BigValueGraphMode.None)
+    .textMode(common.BigValueTextMode.ValueAndName)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .span(8)
+    .height(8);
+
+  const waiverTable = columns(
+    new TablePanel()
+      .title('Waiver owners, reasons and expiry')
+      .description(
+        'Every waiver per instance and control: its owner, ticket and reason, when it expires and how long is left (red once expired: the control is judged again).',
+      )
+      .datasource(DS)
+      .withTarget(tableQuery(queries.waiverInfo, 'A'))
+      .withTarget(tableQuery(queries.waiverExpiry, 'B'))
+      .withTarget(tableQuery(queries.waiverTimeLeft, 'C'))
+      .withTransformation({ id: 'merge', options: {} })
+      .withTransformation(
+        organize(
+          ['instance', 'control', 'owner', 'ticket', 'reason', 'Value #B', 'Value #C'],
+          ['Time', 'Value #A', '__name__', 'job'],
+        ),
+      )
+      .sortBy([new common.TableSortByFieldStateBuilder().displayName('Time left')])
+      .filterable(true)
+      .span(16)
+      .height(8),
+    {
+      instance: ['Instance'],
+      control: ['Control', runbook],
+      owner: ['Owner'],
+      ticket: ['Ticket'],
+      reason: ['Reason'],
+      'Value #B': ['Expires', { id: 'unit', value: 'dateTimeAsIso' }, { id: 'custom.width', value: 170 }],
+      'Value #C': [
+        'Time left',
+        { id: 'unit', value: 'dtdurations' },
+        { id: 'thresholds', value: thresholds([null, 'red'], [0, 'orange'], [14 * 86_400, 'green']).build() },
+        { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } },
+        { id: 'custom.width', value: 150 },
+      ],
     },
   );
 
@@ -431,8 +559,8 @@ export function buildDashboard(options: DashboardOptions): DashboardModel {
       new QueryVariableBuilder('job')
         .label('Job')
         .datasource(DS)
-        .query('label_values(dockersec_up, job)')
-        .definition('label_values(dockersec_up, job)')
+        .query(jobChoices)
+        .definition(jobChoices)
         .refresh(VariableRefresh.OnTimeRangeChanged)
         .sort(VariableSort.AlphabeticalAsc)
         .multi(true)
@@ -443,8 +571,8 @@ export function buildDashboard(options: DashboardOptions): DashboardModel {
       new QueryVariableBuilder('instance')
         .label('Instance')
         .datasource(DS)
-        .query('label_values(dockersec_up{job=~"$job"}, instance)')
-        .definition('label_values(dockersec_up{job=~"$job"}, instance)')
+        .query(instanceChoices)
+        .definition(instanceChoices)
         .refresh(VariableRefresh.OnTimeRangeChanged)
         .sort(VariableSort.AlphabeticalAsc)
         .multi(true)
@@ -453,7 +581,13 @@ export function buildDashboard(options: DashboardOptions): DashboardModel {
     )
     .withRow(new RowBuilder('Overview'));
   for (const p of overview) builder.withPanel(p);
-  builder.withRow(new RowBuilder('Controls')).withPanel(failingControls).withPanel(statusTimeline);
+  builder
+    .withRow(new RowBuilder('Controls'))
+    .withPanel(failingControls)
+    .withPanel(controlsByStatus)
+    .withPanel(waivedControls)
+    .withPanel(statusTimeline);
+  builder.withRow(new RowBuilder('Waivers')).withPanel(waiverStates).withPanel(waiverTable);
   builder.withRow(new RowBuilder('Containers')).withPanel(containerFindings).withPanel(failingContainers);
   builder.withRow(new RowBuilder('Daemon')).withPanel(daemonOptions).withPanel(engine);
   builder.withRow(new RowBuilder('Exporter health'));

@@ -2,18 +2,65 @@
 // evaluation that cannot finish within its deadline is exit 2 with the reason on stderr.
 import { writeFile } from 'node:fs/promises';
 import { CATALOG } from '../controls/catalog.js';
-import { SEVERITIES } from '../controls/types.js';
+import { type ControlDefinition, SECTIONS, SEVERITIES } from '../controls/types.js';
 import type { FactCollector } from '../evaluation/collector.js';
 import { evaluate } from '../evaluation/evaluate.js';
 import { evaluationDeadlineMs, within } from '../evaluation/monitor.js';
 import type { Evaluation } from '../evaluation/types.js';
+import { loadWaiverPolicy, WaiverFileError } from '../evaluation/waiverPolicy.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
 import { jsonReport } from '../outputs/report/jsonReport.js';
 import { sarifReport } from '../outputs/report/sarifReport.js';
 import { textReport } from '../outputs/report/textReport.js';
+import { statPath } from '../sources/fileStats.js';
+import { HostPaths } from '../sources/hostPaths.js';
 import { EXIT_COULD_NOT_JUDGE, EXIT_FINDINGS, EXIT_OK } from './exitCodes.js';
-import type { CheckOptions } from './flags.js';
+import { type CheckOptions, UsageError } from './flags.js';
 import { wire } from './wiring.js';
+
+/**
+ * The controls --controls, --sections and --skip select, in catalog order: those named or in a named section
+ * (every control when neither is given), minus the skipped ones. An unknown name is a usage error.
+ */
+export function selectControls(
+  catalog: readonly ControlDefinition[],
+  scope: CheckOptions['scope'],
+): readonly ControlDefinition[] {
+  const ids = new Set(catalog.map((c) => c.id));
+  for (const [flag, names] of [
+    ['controls', scope.controls],
+    ['skip', scope.skip],
+  ] as const) {
+    const unknown = (names ?? []).filter((n) => !ids.has(n));
+    if (unknown.length > 0)
+      throw new UsageError(
+        `--${flag}: unknown control id ${unknown.map((n) => JSON.stringify(n)).join(', ')}`,
+      );
+  }
+  const unknownSections = (scope.sections ?? []).filter((s) => !Object.hasOwn(SECTIONS, s));
+  if (unknownSections.length > 0) {
+    throw new UsageError(
+      `--sections: unknown section ${unknownSections.map((n) => JSON.stringify(n)).join(', ')} (known: ${Object.keys(SECTIONS).join(', ')})`,
+    );
+  }
+  const picked = scope.controls === undefined && scope.sections === undefined;
+  const selected = catalog.filter(
+    (c) =>
+      (picked || scope.controls?.includes(c.id) || scope.sections?.includes(c.section)) &&
+      !scope.skip?.includes(c.id),
+  );
+  if (selected.length === 0)
+    throw new UsageError('--controls, --sections and --skip leave no control to judge');
+  return selected;
+}
+
+/** A --docker.config-file given on purpose must be there: judging dockerd's defaults instead would pass CI. */
+async function explicitConfigProblem(opts: CheckOptions, paths: HostPaths): Promise<string | null> {
+  if (opts.configFile === undefined) return null;
+  const s = await statPath(paths, opts.configFile);
+  if (!s.exists) return `--docker.config-file ${opts.configFile}: no such file`;
+  return null;
+}
 
 /** 1 when a control at or above the threshold fails, else 0. */
 export function exitCodeFor(evaluation: Evaluation, failOn: CheckOptions['failOn']): 0 | 1 {
@@ -26,18 +73,46 @@ export function exitCodeFor(evaluation: Evaluation, failOn: CheckOptions['failOn
 
 export interface CheckDeps {
   readonly collector: Pick<FactCollector, 'collect'>;
+  /** Where --docker.config-file is looked for (default: under --host.root). */
+  readonly paths?: HostPaths;
   /** How long the evaluation may take (evaluationDeadlineMs of --docker.timeout). */
   readonly deadlineMs: number;
+  /** The clock waivers are judged by. */
+  readonly now?: () => number;
+}
+
+function defaultDeps(opts: CheckOptions): CheckDeps {
+  const { collector, paths } = wire(opts);
+  return { collector, paths, deadlineMs: evaluationDeadlineMs(opts.dockerTimeoutMs) };
 }
 
 export async function runCheck(
   opts: CheckOptions,
   build: BuildInfo,
-  deps: CheckDeps = {
-    collector: wire(opts).collector,
-    deadlineMs: evaluationDeadlineMs(opts.dockerTimeoutMs),
-  },
+  deps: CheckDeps = defaultDeps(opts),
 ): Promise<number> {
+  const now = deps.now ?? Date.now;
+  // Everything the operator configured is checked before anything is judged: one line and exit 2 otherwise.
+  let catalog: readonly ControlDefinition[];
+  let waivers: Awaited<ReturnType<typeof loadWaiverPolicy>> | undefined;
+  try {
+    catalog = selectControls(CATALOG, opts.scope);
+    const configProblem = await explicitConfigProblem(opts, deps.paths ?? new HostPaths(opts.hostRoot));
+    if (configProblem) throw new UsageError(configProblem);
+    waivers = opts.waiversFile
+      ? await loadWaiverPolicy({
+          file: opts.waiversFile,
+          catalog: CATALOG,
+          maxDurationMs: opts.waiversMaxDurationMs,
+          expiryWarningMs: opts.waiversExpiryWarningMs,
+          now,
+        })
+      : undefined;
+  } catch (e) {
+    if (!(e instanceof UsageError || e instanceof WaiverFileError)) throw e;
+    process.stderr.write(`dockersec-exporter: ${e.message}\n`);
+    return EXIT_COULD_NOT_JUDGE;
+  }
   const collecting = deps.collector.collect('all');
   if (!(await within(collecting, deps.deadlineMs))) {
     process.stderr.write(
@@ -46,14 +121,14 @@ export async function runCheck(
     );
     return EXIT_COULD_NOT_JUDGE;
   }
-  const evaluation = evaluate(await collecting, CATALOG);
+  const evaluation = evaluate(await collecting, catalog, now, waivers);
   const colour = opts.color ?? (!opts.output && process.stdout.isTTY === true && !process.env.NO_COLOR);
   const body =
     opts.format === 'json'
       ? `${JSON.stringify(jsonReport(evaluation), null, 2)}\n`
       : opts.format === 'sarif'
         ? `${JSON.stringify(sarifReport(evaluation, build), null, 2)}\n`
-        : textReport(evaluation, colour);
+        : textReport(evaluation, colour, opts.failOn);
   if (opts.output) await writeFile(opts.output, body);
   else await new Promise<void>((resolve) => process.stdout.write(body, () => resolve()));
   return exitCodeFor(evaluation, opts.failOn);

@@ -153,6 +153,26 @@ const FLAGS: readonly FlagDef[] = [
     commands: BOTH,
   },
   {
+    name: 'waivers.file',
+    kind: 'string',
+    help: 'YAML file of accepted exceptions (controls, reason, owner, expires, ticket, containers); hot-reloaded by serve.',
+    commands: BOTH,
+  },
+  {
+    name: 'waivers.max-duration',
+    kind: 'duration',
+    help: 'A waiver that expires further away than this is refused.',
+    default: '1y',
+    commands: BOTH,
+  },
+  {
+    name: 'waivers.expiry-warning',
+    kind: 'duration',
+    help: 'A waiver ending within this is counted as expiring.',
+    default: '14d',
+    commands: BOTH,
+  },
+  {
     name: 'swarm.expected',
     kind: 'bool',
     help: 'Swarm mode is meant to run on this host: an active swarm then passes swarm_mode (CIS 5.1).',
@@ -188,6 +208,24 @@ const FLAGS: readonly FlagDef[] = [
     commands: ['check'],
   },
   {
+    name: 'controls',
+    kind: 'string',
+    help: 'Comma-separated control ids: judge only these (with --sections: these and the sections).',
+    commands: ['check'],
+  },
+  {
+    name: 'sections',
+    kind: 'string',
+    help: 'Comma-separated sections (host_configuration, daemon_configuration, daemon_files, container_images, container_runtime): judge only their controls.',
+    commands: ['check'],
+  },
+  {
+    name: 'skip',
+    kind: 'string',
+    help: 'Comma-separated control ids not to judge.',
+    commands: ['check'],
+  },
+  {
     name: 'output',
     kind: 'string',
     help: 'Write the report to this file instead of stdout.',
@@ -202,17 +240,25 @@ const FLAGS: readonly FlagDef[] = [
 ];
 
 export function parseDuration(text: string): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g;
+  // Prometheus' units: a week is 7 days, a year 365 days.
+  const units = {
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+    d: 86_400_000,
+    w: 7 * 86_400_000,
+    y: 365 * 86_400_000,
+  };
   let total = 0;
   let consumed = 0;
   for (const m of text.matchAll(re)) {
-    const n = Number(m[1]);
-    total +=
-      n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+    total += Number(m[1]) * units[m[2] as keyof typeof units];
     consumed += m[0].length;
   }
   if (consumed !== text.length || consumed === 0)
-    throw new UsageError(`invalid duration ${JSON.stringify(text)} (use e.g. 500ms, 30s, 5m)`);
+    throw new UsageError(`invalid duration ${JSON.stringify(text)} (use e.g. 500ms, 30s, 5m, 14d, 1y)`);
   return total;
 }
 
@@ -237,6 +283,10 @@ export interface CommonOptions {
   /** --host.trusted-users, undefined when not given. */
   readonly trustedUsers: readonly string[] | undefined;
   readonly tlsExpiryWarningMs: number;
+  /** --waivers.file, undefined when not given. */
+  readonly waiversFile: string | undefined;
+  readonly waiversMaxDurationMs: number;
+  readonly waiversExpiryWarningMs: number;
 }
 
 export interface ServeOptions extends CommonOptions {
@@ -259,6 +309,8 @@ export interface CheckOptions extends CommonOptions {
   readonly dockerRelease: string | undefined;
   readonly output: string | undefined;
   readonly color: boolean | undefined;
+  /** --controls, --sections, --skip as given (checked against the catalog by check). */
+  readonly scope: { controls?: readonly string[]; sections?: readonly string[]; skip?: readonly string[] };
 }
 
 export type ParsedCommand =
@@ -360,7 +412,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
           .filter(Boolean)
       : undefined,
     tlsExpiryWarningMs: parseDuration(get('tls.expiry-warning')!),
+    waiversFile: values.get('waivers.file'),
+    waiversMaxDurationMs: parseDuration(get('waivers.max-duration')!),
+    waiversExpiryWarningMs: parseDuration(get('waivers.expiry-warning')!),
   };
+  if (values.get('waivers.file') === '') throw new UsageError('--waivers.file needs a path');
   if (command === 'check') {
     const dockerRelease = values.get('docker.release');
     if (dockerRelease !== undefined && !/^v?\d{1,4}\.\d{1,4}(\.\d{1,4})?$/.test(dockerRelease)) {
@@ -368,6 +424,17 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         `--docker.release must be a dockerd version such as 28.5 or 26.1.5 (got ${JSON.stringify(dockerRelease)})`,
       );
     }
+    const list = (n: string): string[] | undefined => {
+      if (!values.has(n)) return undefined;
+      const items = values
+        .get(n)!
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      if (items.length === 0) throw new UsageError(`--${n} needs at least one name`);
+      return items;
+    };
+    const scope = { controls: list('controls'), sections: list('sections'), skip: list('skip') };
     return {
       ...common,
       command,
@@ -376,6 +443,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       dockerRelease,
       output: values.get('output'),
       color: bool('color'),
+      scope: Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)),
     };
   }
   const telemetryPath = get('web.telemetry-path')!;

@@ -2,6 +2,7 @@
 import { CATALOG } from '../controls/catalog.js';
 import { evaluationDeadlineMs, Monitor } from '../evaluation/monitor.js';
 import type { Evaluation } from '../evaluation/types.js';
+import { WaiverFileError, WaiverPolicySource } from '../evaluation/waiverPolicy.js';
 import type { Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
 import { createApp } from '../outputs/http/app.js';
@@ -15,7 +16,7 @@ import {
   listen,
   TLS_FAILURE_REASONS,
 } from '../web/index.js';
-import type { ServeOptions } from './flags.js';
+import { type ServeOptions, UsageError } from './flags.js';
 import { wire } from './wiring.js';
 
 export interface RunningExporter {
@@ -29,8 +30,11 @@ export async function startExporter(
   build: BuildInfo,
   logger: Logger,
 ): Promise<RunningExporter> {
+  // A waivers file that cannot be applied stops the exporter before anything is served.
+  const waivers = opts.waiversFile ? await loadWaivers(opts, logger) : undefined;
   const { paths, requests, api, collector, containers, probes } = wire(opts);
   const monitor = new Monitor({
+    waivers,
     collector,
     api,
     catalog: CATALOG,
@@ -50,6 +54,7 @@ export async function startExporter(
   monitor.on('dockerEvent', (e) => collector.noteDockerEvent(e));
   const containerSeries = new ContainerSeriesBudget(opts.containersMaxSeries);
   let current: { evaluation: Evaluation; metricsText: string } | null = null;
+  let started = false;
   let rendering: Promise<void> = Promise.resolve();
   let sequence = 0;
   let lastStatus = new Map<string, string>();
@@ -75,6 +80,7 @@ export async function startExporter(
     processMetrics: opts.processMetrics,
     webConfig,
     probes,
+    waivers,
   });
   const web = new WebTraffic();
   web.connectionsRejected.expect(CONNECTION_REJECT_REASONS);
@@ -83,7 +89,8 @@ export async function startExporter(
   const app = createApp({
     telemetryPath: opts.telemetryPath,
     build,
-    current: () => current,
+    // Ready (and serving verdicts) only once the watchers are in place: an edit seen as ready is never missed.
+    current: () => (started ? current : null),
     exporterRegistry: registry,
   });
   const server = await listen(app, {
@@ -102,9 +109,11 @@ export async function startExporter(
     docker_host: opts.dockerHost,
   });
   const first = await monitor.start();
+  await waivers?.watch((why) => monitor.trigger(why));
   // The evaluation listener above renders it; serve nothing half-made until it has.
   await rendering;
   if (!current) throw new Error('rendering the first evaluation failed');
+  started = true;
   logger.info('first evaluation done', {
     ...first.summary,
     docker_reachable: first.docker.reachable,
@@ -114,10 +123,29 @@ export async function startExporter(
     monitor,
     address: server.address,
     async close() {
+      await waivers?.close();
       containers.close();
       await monitor.stop();
       api.close();
       await server.close();
     },
   };
+}
+
+async function loadWaivers(opts: ServeOptions, logger: Logger): Promise<WaiverPolicySource> {
+  try {
+    return await WaiverPolicySource.load(
+      {
+        file: opts.waiversFile!,
+        catalog: CATALOG,
+        maxDurationMs: opts.waiversMaxDurationMs,
+        expiryWarningMs: opts.waiversExpiryWarningMs,
+      },
+      logger,
+    );
+  } catch (e) {
+    // The entry point reports a usage error as one line and exits 2.
+    if (e instanceof WaiverFileError) throw new UsageError(e.message);
+    throw e;
+  }
 }

@@ -68,7 +68,25 @@ export interface ControlDefinition {
   readonly remediation: string;
   /** Sources without which no verdict is possible: if one failed, the control is `error`. */
   readonly requires: readonly SourceName[];
+  /** Judges each container and names the failing ones (containerControl): a waiver may be scoped to containers. */
+  readonly perContainer?: boolean;
   evaluate(ctx: EvaluationContext): Verdict;
+}
+
+/** A waiver as reports show it beside the control it covers (or would have covered, once expired). */
+export interface WaiverRef {
+  /** Position of the entry in the waivers file, from 0 (`waivers[0]`). */
+  readonly index: number;
+  readonly reason: string;
+  readonly owner: string;
+  /** When it ends, ISO 8601 (a date in the file means 00:00 UTC that day). */
+  readonly expires: string;
+  readonly ticket: string | null;
+}
+
+/** A failing container that a live waiver covers: out of the failing list and counts, shown apart. */
+export interface WaivedContainer extends ContainerFinding {
+  readonly waiver: WaiverRef;
 }
 
 export interface ControlResult {
@@ -84,5 +102,12 @@ export interface ControlResult {
   readonly observed: Observed | null;
   readonly expected: string | null;
   readonly keys: readonly string[];
+  /** Failing containers not waived (per-container controls). */
   readonly containers?: readonly ContainerFinding[];
+  /** The live waivers that cover this control's failures (status `waived`, or `fail` with waived containers). */
+  readonly waivers?: readonly WaiverRef[];
+  /** Failing containers that live waivers cover. */
+  readonly waivedContainers?: readonly WaivedContainer[];
+  /** Waivers that would cover a failure here but have expired (the reason names them). */
+  readonly expiredWaivers?: readonly WaiverRef[];
 }

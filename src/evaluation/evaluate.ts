@@ -11,6 +11,9 @@ import {
 } from '../controls/types.js';
 import { type DockerdModel, modelDockerd, UndecidableError } from '../dockerd/index.js';
 import { type Facts, factsSource, SOURCE_NAMES, type SourceName } from '../facts/types.js';
+import { applyWaivers } from '../policy/apply.js';
+import type { ContainerIdentity } from '../policy/match.js';
+import type { WaiverSettings } from '../policy/waivers.js';
 import { exposureSummary } from './exposureSummary.js';
 import type { Evaluation, SourceStatus } from './types.js';
 
@@ -66,10 +69,24 @@ function runControl(control: ControlDefinition, facts: Facts, dockerd: DockerdMo
   }
 }
 
-export function evaluate(facts: Facts, catalog: readonly ControlDefinition[], now = Date.now): Evaluation {
+/**
+ * Every control of the catalog over the facts, then the waivers (when given) as of `now()`: the controls' own
+ * verdicts do not depend on the waivers, so applying them again later only needs the same facts.
+ */
+export function evaluate(
+  facts: Facts,
+  catalog: readonly ControlDefinition[],
+  now: () => number = Date.now,
+  waivers?: WaiverSettings,
+): Evaluation {
   const started = performance.now();
   const dockerd = modelDockerd(facts);
-  const results = catalog.map((c) => runControl(c, facts, dockerd));
+  const evaluatedAt = now();
+  const verdicts = catalog.map((c) => runControl(c, facts, dockerd));
+  const applied = waivers
+    ? applyWaivers(verdicts, waivers, containerIdentities(facts), evaluatedAt)
+    : { results: verdicts, waivers: undefined };
+  const results = applied.results;
   const summary = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
   for (const r of results) summary[r.status]++;
   const sources = Object.fromEntries(
@@ -89,7 +106,7 @@ export function evaluate(facts: Facts, catalog: readonly ControlDefinition[], no
   const api = facts.api.ok ? facts.api.value : null;
   const rootlessNow = dockerd.rootless;
   return {
-    generatedAt: now(),
+    generatedAt: evaluatedAt,
     durationSeconds: (performance.now() - started) / 1000,
     results,
     sources,
@@ -125,5 +142,12 @@ export function evaluate(facts: Facts, catalog: readonly ControlDefinition[], no
         : null,
     daemonStartTimeSeconds: facts.dockerd.ok ? facts.dockerd.value.startTimeSeconds : null,
     exposure: exposureSummary(dockerd),
+    ...(applied.waivers ? { waivers: applied.waivers } : {}),
   };
+}
+
+/** What container waivers match on, by container id. */
+function containerIdentities(facts: Facts): ReadonlyMap<string, ContainerIdentity> {
+  if (!facts.containers.ok) return new Map();
+  return new Map(facts.containers.value.containers.map((c) => [c.id, c]));
 }

@@ -3,6 +3,7 @@
 // abandons an evaluation that outlives its deadline, so one stuck read never stops the ones after it.
 import { EventEmitter } from 'node:events';
 import type { ControlDefinition } from '../controls/types.js';
+import type { Facts } from '../facts/types.js';
 import type { Logger } from '../log.js';
 import { orAbsent } from '../sources/absent.js';
 import { ConfigWatcher } from '../sources/configWatcher.js';
@@ -13,6 +14,7 @@ import type { FactCollector, Refresh } from './collector.js';
 import { evaluate } from './evaluate.js';
 import { polledFiles, sameMetadata } from './polledFiles.js';
 import type { Evaluation } from './types.js';
+import type { WaiverPolicySource } from './waiverPolicy.js';
 
 export type Trigger =
   | 'startup'
@@ -21,7 +23,14 @@ export type Trigger =
   | 'docker_event'
   | 'container_event'
   | 'reconnect'
-  | 'resync';
+  | 'resync'
+  /** The waivers file changed: the last facts are judged again under the new policy. */
+  | 'waivers_change'
+  /** A waiver entered its warning period or expired: the last facts are judged again. */
+  | 'waiver_expiry';
+
+/** What an evaluation reads again: the sources of a refresh, or none ('policy': the last facts, judged again). */
+export type Work = Refresh | 'policy';
 
 export interface MonitorOptions {
   readonly collector: FactCollector;
@@ -37,6 +46,10 @@ export interface MonitorOptions {
   readonly evaluationTimeoutMs?: number;
   /** Reconnect back-off of the events stream. */
   readonly eventsBackoff?: Partial<Backoff>;
+  /** --waivers.file, applied after the controls of every evaluation. */
+  readonly waivers?: Pick<WaiverPolicySource, 'current'>;
+  /** The clock waivers are judged by. */
+  readonly now?: () => number;
 }
 
 export interface Backoff {
@@ -79,7 +92,9 @@ export function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   return Promise.race([done, deadline]).finally(() => clearTimeout(timer));
 }
 
-const REFRESH: Record<Trigger, Refresh> = {
+const REFRESH: Record<Trigger, Work> = {
+  waivers_change: 'policy',
+  waiver_expiry: 'policy',
   startup: 'all',
   resync: 'all',
   config_change: 'config',
@@ -91,10 +106,13 @@ const REFRESH: Record<Trigger, Refresh> = {
 
 /**
  * Two pending refreshes of different sources together mean refreshing everything; every refresh snapshots
- * the container inventory, so 'containers' adds nothing to another one.
+ * the container inventory, so 'containers' adds nothing to another one; every evaluation applies the policy
+ * in force, so 'policy' adds nothing either.
  */
-const wider = (a: Refresh | null, b: Refresh): Refresh => {
-  if (a === null || a === b || a === 'containers') return b;
+export const wider = (a: Work | null, b: Work): Work => {
+  if (a === null || a === 'policy') return b;
+  if (b === 'policy') return a;
+  if (a === b || a === 'containers') return b;
   return b === 'containers' ? a : 'all';
 };
 
@@ -110,7 +128,9 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   readonly triggerCounts = new Map<Trigger, number>();
   /** Evaluations the watchdog gave up on (dockersec_evaluations_abandoned_total). */
   abandonedEvaluations = 0;
-  private pending: { refresh: Refresh; trigger: Trigger } | null = null;
+  private pending: { refresh: Work; trigger: Trigger } | null = null;
+  /** The facts of `latest`, judged again when only the waivers changed. */
+  private latestFacts: Facts | null = null;
   private running: Promise<void> | null = null;
   private debounceTimer: NodeJS.Timeout | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -210,7 +230,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
    * One evaluation under the watchdog: past its deadline it is abandoned (its result, if it ever comes, is
    * dropped) and the next trigger runs; a collect that never returns cannot stop the monitor.
    */
-  private async guarded(refresh: Refresh, trigger: Trigger): Promise<void> {
+  private async guarded(refresh: Work, trigger: Trigger): Promise<void> {
     const attempt = { abandoned: false };
     const timeoutMs = this.opts.evaluationTimeoutMs ?? evaluationDeadlineMs(10_000);
     if (await within(this.evaluateOnce(refresh, trigger, attempt), timeoutMs)) return;
@@ -225,18 +245,21 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   }
 
   private async evaluateOnce(
-    refresh: Refresh,
+    refresh: Work,
     trigger: Trigger,
     attempt: { abandoned: boolean },
   ): Promise<void> {
     try {
-      const facts = await this.opts.collector.collect(refresh);
+      const facts = refresh === 'policy' ? this.latestFacts : await this.opts.collector.collect(refresh);
+      // Before the first evaluation there is nothing to judge again: the first one applies the policy anyway.
+      if (!facts) return;
       if (attempt.abandoned) {
         this.opts.logger.debug('abandoned evaluation finished late; its result is dropped', { trigger });
         return;
       }
-      const evaluation = evaluate(facts, this.opts.catalog);
+      const evaluation = evaluate(facts, this.opts.catalog, this.opts.now, this.opts.waivers?.current);
       this.latest = evaluation;
+      this.latestFacts = facts;
       this.triggerCounts.set(trigger, (this.triggerCounts.get(trigger) ?? 0) + 1);
       if (this.watcher && evaluation.daemonConfigPath) await this.watcher.target(evaluation.daemonConfigPath);
       this.emit('evaluation', evaluation, trigger);

@@ -1,6 +1,7 @@
 import type { ControlResult, Status } from '../controls/types.js';
 import type { DaemonOption } from '../dockerd/index.js';
 import type { DockerEngineVersion, SourceName } from '../facts/types.js';
+import type { WaiversSummary } from '../policy/apply.js';
 import type { ExposureSummary } from './exposureSummary.js';
 
 export type { DaemonOption };
@@ -47,4 +48,6 @@ export interface Evaluation {
   readonly daemonStartTimeSeconds: number | null;
   /** TLS certificate lifetimes and pending configuration changes, for the exposure metrics. */
   readonly exposure?: ExposureSummary;
+  /** With --waivers.file: every waiver of the policy in force and its state when it was applied. */
+  readonly waivers?: WaiversSummary;
 }

@@ -1,5 +1,6 @@
-// What the runtime controls know about each container: only the fields they judge. Env and Labels are never
-// kept, because they often hold secrets.
+// What the runtime controls know about each container: only the fields they judge. Env is never kept and labels
+// only as digests (to match waivers), because both often hold secrets.
+import { createHash } from 'node:crypto';
 
 /** Containers that are not exited or dead: a created one is one `docker start` away from running. */
 export const CONTAINER_STATES_IN_SCOPE = ['created', 'running', 'restarting', 'paused'] as const;
@@ -75,7 +76,16 @@ export interface ContainerFacts {
   readonly sshd: boolean | null;
   /** Why the process list is unknown, when it is. */
   readonly processListError: string | null;
+  /**
+   * labelDigest(key, value) of each label, sorted: enough for a waiver to match a label exactly, while the
+   * label's text, which may hold a secret, is never kept, exported or logged.
+   */
+  readonly labelDigests: readonly string[];
 }
+
+/** A digest of one container label: key and value, separated by a byte neither can hold. */
+export const labelDigest = (key: string, value: string): string =>
+  createHash('sha256').update(key).update('\0').update(value).digest('hex').slice(0, 32);
 
 /** A unix socket the daemon listens on, as bound and with symlinks resolved. */
 export interface DaemonSocket {

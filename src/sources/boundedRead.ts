@@ -25,6 +25,8 @@ export const READ_LIMITS = {
   auditRules: 4 * MiB,
   /** A one-line sysfs or kernel parameter file. */
   kernelParameter: 64 * KiB,
+  /** --waivers.file: a few hundred waivers with long reasons stay far below. */
+  waivers: MiB,
 } as const;
 
 /** Why a file was not read: not a regular file, or over its cap. Not a system error: `orAbsent` lets it through. */

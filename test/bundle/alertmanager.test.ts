@@ -18,7 +18,7 @@ import { alertKey, startWebhookReceiver, type WebhookReceiver } from './support/
 const RECEIVER_BY_SEVERITY: Record<string, string> = {
   critical: 'dockersec-pager',
   warning: 'dockersec-tickets',
-  info: 'blackhole',
+  info: 'dockersec-tickets',
 };
 
 function routeTest(expected: string, labels: Record<string, string>) {
@@ -38,7 +38,7 @@ describe('examples/alertmanager/alertmanager.yml', () => {
     const r = run('amtool', ['check-config', ALERTMANAGER_EXAMPLE]);
     assert.equal(r.status, 0, r.output);
     assert.match(r.output, /SUCCESS/);
-    assert.match(r.output, /2 inhibit rules/);
+    assert.match(r.output, /3 inhibit rules/);
   });
 
   test('routes every alert of the bundle by its severity (amtool config routes test)', () => {
@@ -55,8 +55,8 @@ describe('examples/alertmanager/alertmanager.yml', () => {
     assert.ok(seen.size >= alerts.length - 1);
   });
 
-  test('routes info to no receiver, an unknown severity to tickets and other alerts elsewhere', () => {
-    routeTest('blackhole', {
+  test('routes info to the ticket receiver, an unknown severity to tickets and other alerts elsewhere', () => {
+    routeTest('dockersec-tickets', {
       alertname: 'DockerSecControlFailing',
       severity: 'info',
       instance: 'host-a:9612',
@@ -154,6 +154,64 @@ describe('examples/alertmanager/alertmanager.yml', () => {
         'alertname=DockerSecPrivilegedContainer,instance=host-a:9612,control=container_privileged,container=web',
         'alertname=DockerSecSourceFailing,instance=host-a:9612,source=docker_api',
       ]);
+    });
+
+    test('sends the 20 medium and low findings of one host as one ticket', async () => {
+      const instance = 'host-c:9612';
+      const findings = Array.from({ length: 20 }, (_, i) => ({
+        labels: {
+          alertname: 'DockerSecControlFailing',
+          severity: 'info',
+          instance,
+          job: 'dockersec',
+          control: `control_${String(i).padStart(2, '0')}`,
+          control_severity: i % 2 === 0 ? 'medium' : 'low',
+        },
+      }));
+      await postAlerts(am, findings);
+      const forHost = () => webhook.messages.filter((m) => m.groupLabels.instance === instance);
+      await waitFor('the ticket of host-c', () => (forHost().length > 0 ? true : undefined), 30_000);
+      const [first] = forHost();
+      assert.equal(first!.receiver, 'dockersec-tickets');
+      assert.deepEqual(first!.groupLabels, { instance });
+      assert.equal(first!.alerts.length, 20, 'one notification holds all 20 findings');
+      assert.ok(forHost().every((m) => m.receiver === 'dockersec-tickets'));
+    });
+
+    test('inhibits the 30-day warning of a certificate while its 7-day alert fires', async () => {
+      const instance = 'host-d:9612';
+      const cert = (severity: string, role: string, path: string) => ({
+        labels: {
+          alertname: 'DockerSecTlsCertificateExpiring',
+          severity,
+          instance,
+          job: 'dockersec',
+          role,
+          path,
+        },
+      });
+      await postAlerts(am, [
+        cert('critical', 'server', '/etc/docker/tls/server.pem'),
+        cert('warning', 'server', '/etc/docker/tls/server.pem'),
+        // The CA has 20 days left: only the warning fires, and nothing inhibits it.
+        cert('warning', 'ca', '/etc/docker/tls/ca.pem'),
+      ]);
+      const delivered = (receiver: string) =>
+        webhook.messages
+          .filter((m) => m.receiver === receiver && m.groupLabels.instance === instance)
+          .flatMap((m) => m.alerts.map((a) => `${a.labels.severity} ${a.labels.path}`));
+      await waitFor(
+        'the page and the ticket of host-d',
+        () =>
+          (delivered('dockersec-pager').length > 0 && delivered('dockersec-tickets').length > 0) || undefined,
+        30_000,
+      );
+      assert.deepEqual([...new Set(delivered('dockersec-pager'))], ['critical /etc/docker/tls/server.pem']);
+      assert.deepEqual([...new Set(delivered('dockersec-tickets'))], ['warning /etc/docker/tls/ca.pem']);
+      const inhibited = (await listAlerts(am))
+        .filter((a) => a.labels.instance === instance && a.status.inhibitedBy.length > 0)
+        .map((a) => `${a.labels.severity} ${a.labels.path}`);
+      assert.deepEqual(inhibited, ['warning /etc/docker/tls/server.pem']);
     });
   });
 });

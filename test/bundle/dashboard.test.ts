@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
+import { metricNames, selectors } from '../../alerts/src/promql.js';
 import { shippedOptions } from '../../grafana/build.js';
 import { DASHBOARD_UID, renderDashboard } from '../../grafana/src/dashboard.js';
 import { CATALOG } from '../../src/controls/catalog.js';
@@ -97,6 +98,10 @@ describe('grafana/dashboards/dockersec-overview.json', () => {
       ['Per-container findings', 'table'],
       ['Configured vs running daemon options', 'table'],
       ['Exporter sources', 'state-timeline'],
+      ['Controls by status', 'stat'],
+      ['Waived controls', 'table'],
+      ['Waivers by state', 'stat'],
+      ['Waiver owners, reasons and expiry', 'table'],
     ] as const) {
       assert.equal(panel(title).type, type, title);
     }
@@ -108,6 +113,51 @@ describe('grafana/dashboards/dockersec-overview.json', () => {
       assert.ok(text.includes(JSON.stringify(c.remediation)), `no remediation for ${c.id}`);
     }
     assert.ok(text.includes(`${shippedOptions.runbookBaseUrl}/\${__value.raw}.md`));
+  });
+
+  test('waived controls are shown apart from passing and failing ones (issue 10)', () => {
+    const statuses = (title: string) =>
+      allTargets(dashboard)
+        .filter(({ panel: p }) => p.title === title)
+        .flatMap(({ target }) => selectors(target.expr ?? ''))
+        .filter((s) => s.metric === 'dockersec_control_status')
+        .flatMap((s) => s.matchers.filter((m) => m.name === 'status').map((m) => `${m.op}${m.value}`));
+    assert.deepEqual(statuses('Failing controls'), ['=fail']);
+    assert.deepEqual(statuses('Waived controls'), ['=waived']);
+    assert.deepEqual(statuses('Controls by status').sort(), [
+      '=error',
+      '=fail',
+      '=not_applicable',
+      '=pass',
+      '=waived',
+    ]);
+  });
+
+  test('the waivers panels show the states and each waiver with owner, reason and expiry', () => {
+    const states = allTargets(dashboard)
+      .filter(({ panel: p }) => p.title === 'Waivers by state')
+      .flatMap(({ target }) => selectors(target.expr ?? ''))
+      .map((s) => `${s.metric} ${s.matchers.find((m) => m.name === 'state')?.value}`);
+    assert.deepEqual(states, [
+      'dockersec_waivers active',
+      'dockersec_waivers expiring',
+      'dockersec_waivers expired',
+      'dockersec_waivers unused',
+    ]);
+    const table = panel('Waiver owners, reasons and expiry');
+    const metrics = new Set(
+      allTargets(dashboard)
+        .filter(({ panel: p }) => p === table)
+        .flatMap(({ target }) => [...metricNames(target.expr ?? '')]),
+    );
+    assert.deepEqual([...metrics].sort(), [
+      'dockersec_waiver_expiry_timestamp_seconds',
+      'dockersec_waiver_info',
+    ]);
+    const text = JSON.stringify(table);
+    for (const column of ['Owner', 'Reason', 'Ticket', 'Expires', 'Time left']) {
+      assert.ok(text.includes(`"value":"${column}"`), `no ${column} column`);
+    }
   });
 
   test('panels lie on the 24-column grid without overlapping', () => {

@@ -4,9 +4,11 @@
 // configuration, and a webhook receiver standing in for pager and ticket system. Fixing the
 // configuration and restarting the daemon must resolve what fired.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { stringify } from 'yaml';
 import { renderRuleFile, ruleFile } from '../../alerts/src/bundle.js';
 import { type BundleConfig, defaultConfig, withShortDurations } from '../../alerts/src/config.js';
 import { metricNames } from '../../alerts/src/promql.js';
@@ -23,12 +25,16 @@ import {
   startExporterProcess,
 } from './support/exporterProcess.js';
 import { DASHBOARD_FILE } from './support/paths.js';
-import { waitFor } from './support/processes.js';
+import { waitFor, waitReady } from './support/processes.js';
 import { type RunningPrometheus, startPrometheus } from './support/prometheus.js';
 import { alertKey, latestStates, startWebhookReceiver, type WebhookReceiver } from './support/webhook.js';
 
 const JOB = 'dockersec';
 const CONTAINER = 'e2e-socket';
+/** Medium, and failing on the insecure daemon: under the alert policy a ticket (severity info), not a page. */
+const MEDIUM_CONTROL = 'userns_remap';
+/** Medium and failing too, but waived in the exporter's --waivers.file: it must never alert. */
+const WAIVED_CONTROL = 'no_new_privileges';
 const INSECURE_REGISTRY = '10.99.0.0/16';
 const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as GrafanaDashboard;
 
@@ -50,6 +56,7 @@ describe('the alerting bundle end to end', { skip: distMissingReason() }, () => 
   let exporter: RunningExporter | undefined;
   let prom: RunningPrometheus | undefined;
   let instance = '';
+  let waiversDir: string | undefined;
 
   const diagnostics = () =>
     [
@@ -88,7 +95,27 @@ describe('the alerting bundle end to end', { skip: distMissingReason() }, () => 
     ]);
     assert.equal(run.code, 0, run.stderr);
 
+    // An accepted exception, a month before it expires: waived, not failing, and never an alert.
+    waiversDir = mkdtempSync(join(tmpdir(), 'dockersec-e2e-waivers-'));
+    const waiversFile = join(waiversDir, 'waivers.yml');
+    const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    writeFileSync(
+      waiversFile,
+      stringify({
+        waivers: [
+          {
+            controls: [WAIVED_CONTROL],
+            reason: 'e2e: containers of this host are built with no-new-privileges set per image',
+            owner: 'platform-team',
+            expires,
+            ticket: 'SEC-1234',
+          },
+        ],
+      }),
+    );
+
     exporter = await startExporterProcess([
+      `--waivers.file=${waiversFile}`,
       `--docker.host=unix://${daemon.socketPath}`,
       `--docker.config-file=${daemon.configPath}`,
       '--docker.resync-interval=5s',
@@ -102,6 +129,11 @@ describe('the alerting bundle end to end', { skip: distMissingReason() }, () => 
       rules: renderRuleFile(e2eConfig),
     });
 
+    // The exporter must have judged the daemon.json dockerd started with before the edit below: a file
+    // changed before the first evaluation is one whose content at dockerd's start is unknown, which is
+    // no drift. /-/ready answers 200 once the first evaluation is done (a loaded machine takes seconds).
+    await waitReady(exporter.daemon, `http://${exporter.address}/-/ready`);
+
     // daemon.json now gains a key dockerd does not know: harmless until the next restart, when
     // dockerd would refuse to start (config_valid, critical).
     const insecure = JSON.parse(readFileSync(daemon.configPath, 'utf8')) as Record<string, unknown>;
@@ -114,6 +146,7 @@ describe('the alerting bundle end to end', { skip: distMissingReason() }, () => 
     await am?.stop();
     await webhook?.close();
     await daemon?.destroy();
+    if (waiversDir) rmSync(waiversDir, { recursive: true, force: true });
   });
 
   const expectedPager = () => [
@@ -175,6 +208,56 @@ describe('the alerting bundle end to end', { skip: distMissingReason() }, () => 
     const registries = tickets.get(expectedTickets()[0]!)!;
     assert.equal(registries.labels.severity, 'warning');
     assert.equal(registries.labels.cis, '2.5');
+  });
+
+  test('a failing medium control alerts as a ticket: pending, then firing, with severity="info"', async () => {
+    // ALERTS is Prometheus' own record of every pending and firing alert, evaluation by evaluation.
+    const alerts = (state: string) =>
+      `ALERTS{job="${JOB}", alertname="DockerSecControlFailing", control="${MEDIUM_CONTROL}", alertstate="${state}"}`;
+    const seen = await waitFor(
+      `the ${MEDIUM_CONTROL} alert pending`,
+      async () => {
+        const r = await prom!.query(`last_over_time(${alerts('pending')}[10m])`);
+        return r.data?.result[0]?.metric;
+      },
+      60_000,
+      500,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\n${diagnostics()}`);
+    });
+    assert.equal(seen.severity, 'info');
+    assert.equal(seen.control_severity, 'medium');
+    assert.equal(seen.instance, instance);
+    // And it reaches the ticket receiver, never the pager.
+    const key = `alertname=DockerSecControlFailing,instance=${instance},control=${MEDIUM_CONTROL}`;
+    await waitFor(
+      `the ${MEDIUM_CONTROL} ticket`,
+      () => latestStates(webhook!.messages, 'dockersec-tickets').get(key),
+      60_000,
+      500,
+    );
+    assert.equal(latestStates(webhook!.messages, 'dockersec-tickets').get(key)?.labels.severity, 'info');
+    assert.equal(latestStates(webhook!.messages, 'dockersec-pager').get(key), undefined);
+  });
+
+  test('a waived control is waived in Prometheus, and its alert never pending nor firing', async () => {
+    const status = await prom!.query(
+      `dockersec_control_status{job="${JOB}", control="${WAIVED_CONTROL}", status="waived"} == 1`,
+    );
+    assert.equal(status.data?.result.length, 1, `${WAIVED_CONTROL} is not waived: ${JSON.stringify(status)}`);
+    // By now the other findings have fired, so the rules had every chance to pick it up.
+    const ever = await prom!.query(`count_over_time(ALERTS{job="${JOB}", control="${WAIVED_CONTROL}"}[1h])`);
+    assert.equal(ever.status, 'success');
+    assert.deepEqual(ever.data?.result, [], `${WAIVED_CONTROL} alerted although waived`);
+    const delivered = webhook!.messages
+      .flatMap((m) => m.alerts)
+      .filter((a) => a.labels.control === WAIVED_CONTROL);
+    assert.deepEqual(delivered, []);
+    // The waiver's metrics are there for the waiver alerts and the dashboard.
+    const info = await prom!.query(`dockersec_waiver_info{job="${JOB}", control="${WAIVED_CONTROL}"}`);
+    assert.equal(info.data?.result[0]?.metric.owner, 'platform-team');
+    const active = await prom!.query(`dockersec_waivers{job="${JOB}", state="active"}`);
+    assert.ok(active.data?.result.length === 1, JSON.stringify(active));
   });
 
   test('every metric the rules and the dashboard name is one the exporter exposes', async () => {

@@ -16,6 +16,8 @@ import { CONTAINER_ALERTS } from '../../alerts/src/controlAlerts.js';
 import { selectors } from '../../alerts/src/promql.js';
 import { readRunbooks } from '../../alerts/src/runbooks.js';
 import { type AlertingRule, isAlertingRule, type RecordingRule } from '../../alerts/src/types.js';
+import { CATALOG } from '../../src/controls/catalog.js';
+import { alertFiresFor } from './support/alertsFor.js';
 import { KNOWN_CONTROLS } from './support/controls.js';
 import { PROMTOOL_TESTS, RULE_FILE, run } from './support/paths.js';
 
@@ -86,6 +88,26 @@ describe('alerts/dockersec.rules.yml', () => {
     }
   });
 
+  test('every recording rule is tested over several hosts in several sites, the fleet labels kept', () => {
+    // issue 14: fleet_rules.yml holds four hosts in two sites (an external label), two sharing an instance.
+    const fleet = (parse(readFileSync(join(PROMTOOL_TESTS, 'fleet_rules.yml'), 'utf8')) as PromtoolTestFile)
+      .tests;
+    const cases = fleet.flatMap((t) => t.promql_expr_test ?? []) as {
+      expr: string;
+      exp_samples?: { labels: string }[];
+    }[];
+    for (const r of records) {
+      const c = cases.find((x) => x.expr === r.record);
+      assert.ok(c, `${r.record}: not tested in fleet_rules.yml`);
+      const samples = c.exp_samples ?? [];
+      assert.ok(samples.length >= 2, `${r.record}: fewer than two samples`);
+      assert.ok(
+        samples.every((s) => s.labels.includes('site="')),
+        `${r.record}: a sample without its site`,
+      );
+    }
+  });
+
   // What pint's alerts/annotation and rule/label checks would enforce.
   test('every alert has a routable severity, summary, description and runbook_url', () => {
     for (const a of alerts) {
@@ -112,13 +134,41 @@ describe('alerts/dockersec.rules.yml', () => {
   });
 
   test('alerts read control states only as status="fail", so waived and not_applicable cannot fire', () => {
+    // What fires reads status="fail"; a waived status may only appear after `unless`, where it silences.
     for (const a of alerts) {
-      for (const s of selectors(a.expr).filter((s) => s.metric === 'dockersec_control_status')) {
-        assert.deepEqual(
-          s.matchers.filter((m) => m.name === 'status'),
-          [{ name: 'status', op: '=', value: 'fail' }],
-          `${a.alert}: ${a.expr}`,
-        );
+      const [fires, ...silencers] = a.expr.split(/\bunless\b/);
+      for (const [part, status] of [
+        [fires!, 'fail'],
+        ...silencers.map((p) => [p, 'waived'] as const),
+      ] as const) {
+        for (const s of selectors(part).filter((s) => s.metric === 'dockersec_control_status')) {
+          assert.deepEqual(
+            s.matchers.filter((m) => m.name === 'status'),
+            [{ name: 'status', op: '=', value: status }],
+            `${a.alert}: ${a.expr}`,
+          );
+        }
+      }
+    }
+  });
+
+  test('every control of the catalog alerts when it fails, at the severity of the policy', () => {
+    // critical pages, high is a warning, medium, low and info are tickets (issue 10).
+    const policy: Record<string, string> = {
+      critical: 'critical',
+      high: 'warning',
+      medium: 'info',
+      low: 'info',
+      info: 'info',
+    };
+    for (const c of CATALOG) {
+      const firing = alerts.filter((a) => alertFiresFor(a, c));
+      assert.ok(firing.length > 0, `${c.id} (${c.severity}) raises no alert when it fails`);
+      const generic = firing.filter((a) => a.alert === 'DockerSecControlFailing');
+      if (generic.length > 0) {
+        assert.equal(generic.length, 1, `${c.id}: DockerSecControlFailing would fire twice`);
+        assert.equal(generic[0]!.labels.severity, policy[c.severity], `${c.id} (${c.severity})`);
+        assert.equal(firing.length, 1, `${c.id}: alerts twice (${firing.map((a) => a.alert).join(', ')})`);
       }
     }
   });

@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ruleFile } from '../../alerts/src/bundle.js';
 import { defaultConfig } from '../../alerts/src/config.js';
-import { type Matcher, selectors } from '../../alerts/src/promql.js';
 import { readRunbooks } from '../../alerts/src/runbooks.js';
-import { type AlertingRule, isAlertingRule } from '../../alerts/src/types.js';
+import { isAlertingRule } from '../../alerts/src/types.js';
 import { CATALOG, cisId } from '../../src/controls/catalog.js';
+import { alertFiresFor } from './support/alertsFor.js';
 import { KNOWN_CONTROLS } from './support/controls.js';
 import { RUNBOOKS } from './support/paths.js';
 
@@ -24,36 +24,6 @@ function expectedControls(): { id: string; cis: string | null; severity: string 
 const alerts = ruleFile(defaultConfig)
   .groups.flatMap((g) => g.rules)
   .filter(isAlertingRule);
-
-const holds = (m: Matcher, value: string): boolean => {
-  switch (m.op) {
-    case '=':
-      return value === m.value;
-    case '!=':
-      return value !== m.value;
-    case '=~':
-      return new RegExp(`^(?:${m.value})$`).test(value);
-    case '!~':
-      return !new RegExp(`^(?:${m.value})$`).test(value);
-  }
-};
-
-/**
- * Whether an alert can fire for a control: it links the control's page, or it links the page of
- * whatever control it fires for and its selectors let this control (and its severity) through.
- */
-function firesFor(alert: AlertingRule, control: { id: string; severity: string }): boolean {
-  const page = alert.annotations.runbook_url.slice(defaultConfig.runbookBaseUrl.length + 1, -'.md'.length);
-  if (page === control.id) return true;
-  if (page !== '{{ $labels.control }}') return false;
-  return selectors(alert.expr).every((s) =>
-    s.matchers.every(
-      (m) =>
-        (m.name !== 'control' || holds(m, control.id)) &&
-        (m.name !== 'control_severity' || holds(m, control.severity)),
-    ),
-  );
-}
 
 /** The fourth cell of the header table's data row. */
 const alertCell = (text: string): string | undefined =>
@@ -78,7 +48,7 @@ describe('docs/runbooks', () => {
       const rb = runbooks.get(c.id);
       const cell = rb && alertCell(rb.text);
       assert.ok(cell, `docs/runbooks/${c.id}.md: no Alert column`);
-      const firing = alerts.filter((a) => firesFor(a, c));
+      const firing = alerts.filter((a) => alertFiresFor(a, c));
       const names = new Set(firing.map((a) => a.alert));
       if (names.size === 0) {
         assert.equal(cell, 'none (dashboard only)', `docs/runbooks/${c.id}.md: no alert fires for it`);

@@ -13,6 +13,7 @@ import {
   startDaemon,
 } from '../support/dockerd.js';
 import { getFreePort } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
 
 const unavailable = dockerdUnavailableReason();
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -188,7 +189,11 @@ describe('sandboxed dockerd harness', { skip: unavailable ?? false, timeout: 150
     await d.writeConfig({ debug: true });
     const reloaded = await d.reload();
     assert.equal(reloaded.outcome, 'reloaded', reloaded.message);
-    assert.equal((await d.request('GET', '/info')).json<{ Debug: boolean }>().Debug, true);
+    // dockerd logs "Reloaded configuration" before it switches debug on (cmd/dockerd reload), so the
+    // new value may show a moment after the log line.
+    await waitFor('Debug true in /info after the reload', async () =>
+      (await d.request('GET', '/info')).json<{ Debug: boolean }>().Debug === true ? true : undefined,
+    );
 
     await d.writeConfig('{ "debug": fals');
     const refused = await d.reload();

@@ -44,6 +44,7 @@ export function makeContainer(over: Partial<ContainerFacts> = {}): ContainerFact
     noNewPrivsProc: null,
     sshd: false,
     processListError: null,
+    labelDigests: [],
     ...over,
   };
 }

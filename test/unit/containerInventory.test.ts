@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { labelDigest } from '../../src/facts/containers.js';
 import { HostPathResolver } from '../../src/sources/containers/hostPathResolver.js';
 import {
   isSshd,
@@ -79,7 +80,7 @@ const extras = {
 };
 
 describe('pickContainer', () => {
-  test('keeps what the controls judge and never Env or Labels', () => {
+  test('keeps what the controls judge, never Env, and labels only as digests (for waivers)', () => {
     const c = pickContainer(inspectDoc(), 'created', extras);
     assert.equal(c.name, 'web');
     assert.equal(c.image, 'busybox:latest');
@@ -97,6 +98,8 @@ describe('pickContainer', () => {
     assert.deepEqual(c.capAdd, []);
     const text = JSON.stringify(c);
     assert.ok(!text.includes(SECRET), 'a secret from Env or Labels reached the facts');
+    assert.deepEqual(c.labelDigests, [labelDigest('com.example.token', SECRET)]);
+    assert.ok(!text.includes('com.example.token'), 'not even a label key is kept');
     assert.ok(!text.includes('PATH='));
   });
 

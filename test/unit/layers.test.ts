@@ -15,6 +15,7 @@ const RANK: Record<string, number> = {
   sources: 2,
   dockerd: 2,
   controls: 3,
+  policy: 3.5,
   evaluation: 4,
   outputs: 5,
   web: 5,

@@ -56,6 +56,7 @@ export function containerControl(rule: ContainerRule): ControlDefinition {
     severity: rule.severity,
     remediation: rule.remediation,
     requires: ['containers', ...(rule.requires ?? [])],
+    perContainer: true,
     evaluate({ facts, dockerd }): Verdict {
       const ctx = containerContext(facts, dockerd);
       const all = ctx.inventory.containers;

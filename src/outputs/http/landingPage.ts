@@ -1,6 +1,6 @@
 // The landing page: name, version, a link to the metrics, and the current verdicts at a glance.
 import { createHash } from 'node:crypto';
-import { SECTIONS, type Status } from '../../controls/types.js';
+import { type ControlResult, SECTIONS, type Status } from '../../controls/types.js';
 import type { Evaluation } from '../../evaluation/types.js';
 import type { BuildInfo } from '../buildInfo.js';
 
@@ -40,13 +40,46 @@ export const LANDING_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** Who accepted what, under a waived control or one with waived containers. */
+function waiverNote(r: ControlResult): string {
+  const waivers = r.waivers ?? [];
+  if (waivers.length === 0) return '';
+  const items = waivers.map(
+    (w) =>
+      `waived by <code>waivers[${w.index}]</code>: ${escapeHtml(w.reason)} (owner ${escapeHtml(w.owner)}${w.ticket ? `, ticket ${escapeHtml(w.ticket)}` : ''}, until ${escapeHtml(w.expires)})`,
+  );
+  const containers = (r.waivedContainers ?? []).map((c) => escapeHtml(c.name));
+  const which = containers.length > 0 ? `<br>waived containers: ${containers.join(', ')}` : '';
+  return `<br>${items.join('<br>')}${which}`;
+}
+
+/** The waivers file and the state of each waiver, when there is one. */
+function waiversTable(evaluation: Evaluation | null): string {
+  const w = evaluation?.waivers;
+  if (!w) return '';
+  const rows = w.entries
+    .map(
+      (e) =>
+        `<tr><td>${escapeHtml(e.state)}</td><td><code>waivers[${e.index}]</code></td><td>${e.controls.map((c) => `<code>${escapeHtml(c)}</code>`).join(' ')}</td>` +
+        `<td>${escapeHtml(e.owner)}</td><td>${escapeHtml(e.ticket ?? '')}</td><td>${escapeHtml(e.expires)}</td><td>${escapeHtml(e.reason)}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>Waivers</h2>
+<p>From <code>${escapeHtml(w.file)}</code>.</p>
+<table><thead><tr><th>State</th><th>Entry</th><th>Controls</th><th>Owner</th><th>Ticket</th><th>Expires</th><th>Reason</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+<h2>Controls</h2>`;
+}
+
 export function landingPage(build: BuildInfo, telemetryPath: string, evaluation: Evaluation | null): string {
   const rows = (evaluation?.results ?? [])
     .map(
       (r) =>
         `<tr><td><span class="badge badge-${r.status}">${escapeHtml(r.status.replace('_', ' '))}</span></td>` +
         `<td>${escapeHtml(r.cis ?? '')}</td><td><code>${escapeHtml(r.id)}</code></td><td>${escapeHtml(SECTIONS[r.section])}</td>` +
-        `<td>${escapeHtml(r.severity)}</td><td>${escapeHtml(r.reason)}</td></tr>`,
+        `<td>${escapeHtml(r.severity)}</td><td>${escapeHtml(r.reason)}${waiverNote(r)}</td></tr>`,
     )
     .join('\n');
   const d = evaluation?.docker;
@@ -68,6 +101,7 @@ export function landingPage(build: BuildInfo, telemetryPath: string, evaluation:
 <p>Continuous security audit of a Docker daemon, mapped to the CIS Docker Benchmark v1.6.0.</p>
 <ul><li><a href="${escapeHtml(telemetryPath)}">Metrics</a></li><li><a href="report?format=json">Report (JSON)</a> · <a href="report?format=text">text</a> · <a href="report?format=sarif">SARIF</a></li><li><a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a></li></ul>
 ${status}
+${waiversTable(evaluation)}
 <table><thead><tr><th>Status</th><th>CIS</th><th>Control</th><th>Section</th><th>Severity</th><th>Reason</th></tr></thead>
 <tbody>
 ${rows}

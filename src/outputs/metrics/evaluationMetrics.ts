@@ -6,6 +6,7 @@ import type { BuildInfo } from '../buildInfo.js';
 import { type ContainerSeriesBudget, renderContainerMetrics } from './containerMetrics.js';
 import { renderExposureMetrics } from './exposureMetrics.js';
 import { labelValue } from './labelValue.js';
+import { renderWaiverMetrics } from './waiverMetrics.js';
 
 /** A fresh registry per evaluation, so a control or option that disappears leaves no stale series. */
 export async function renderEvaluation(
@@ -140,5 +141,6 @@ export async function renderEvaluation(
   }
   renderContainerMetrics(registry, evaluation, containerSeries);
   renderExposureMetrics(registry, evaluation);
+  renderWaiverMetrics(registry, evaluation);
   return registry.metrics();
 }

@@ -15,12 +15,19 @@ export class WebConfigReloads {
   }
 }
 
+/** What the reload metrics of --waivers.file read (WaiverPolicySource). */
+export interface WaiverReloads {
+  readonly lastReloadSuccessful: boolean;
+  readonly lastSuccessSeconds: number;
+}
+
 export function exporterRegistry(opts: {
   monitor: Monitor;
   requests: RequestLog;
   processMetrics: boolean;
   webConfig?: WebConfigReloads;
   probes?: ProbeLog;
+  waivers?: WaiverReloads;
 }): Registry {
   const registry = new Registry();
   if (opts.processMetrics) {
@@ -100,6 +107,25 @@ export function exporterRegistry(opts: {
       registers: [registry],
       collect() {
         this.set(web.timestampSeconds);
+      },
+    });
+  }
+  const waivers = opts.waivers;
+  if (waivers) {
+    new Gauge({
+      name: 'dockersec_waivers_last_reload_successful',
+      help: 'Whether the last (re)load of --waivers.file succeeded (the previous policy stays in force otherwise).',
+      registers: [registry],
+      collect() {
+        this.set(waivers.lastReloadSuccessful ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'dockersec_waivers_last_reload_success_timestamp_seconds',
+      help: 'Unix time of the last successful load of --waivers.file.',
+      registers: [registry],
+      collect() {
+        this.set(waivers.lastSuccessSeconds);
       },
     });
   }

@@ -32,6 +32,17 @@ export function jsonReport(evaluation: Evaluation): Record<string, unknown> {
       expected: r.expected,
       keys: r.keys,
       ...(r.containers ? { containers: r.containers } : {}),
+      ...(r.waivers ? { waivers: r.waivers } : {}),
+      ...(r.waivedContainers ? { waivedContainers: r.waivedContainers } : {}),
+      ...(r.expiredWaivers ? { expiredWaivers: r.expiredWaivers } : {}),
     })),
+    ...(evaluation.waivers
+      ? {
+          waivers: {
+            file: evaluation.waivers.file,
+            entries: evaluation.waivers.entries.map(({ expiresAtSeconds: _, ...e }) => e),
+          },
+        }
+      : {}),
   };
 }

@@ -1,5 +1,10 @@
 // SARIF 2.1.0 for code-scanning uploads: one rule per control, one result per failing (or undecidable) control.
-import { DEFAULT_CIS_VERSION, type Severity } from '../../controls/types.js';
+import {
+  type ControlResult,
+  DEFAULT_CIS_VERSION,
+  type Severity,
+  type WaiverRef,
+} from '../../controls/types.js';
 import type { Evaluation } from '../../evaluation/types.js';
 import type { BuildInfo } from '../buildInfo.js';
 
@@ -23,6 +28,14 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
   info: '0.0',
 };
 
+/** An accepted exception, as SARIF says it: decided outside the code, with who, why and until when. */
+const suppression = (w: WaiverRef) => ({
+  kind: 'external',
+  status: 'accepted',
+  justification: `${w.reason} (owner ${w.owner}${w.ticket ? `, ticket ${w.ticket}` : ''}, until ${w.expires}; waivers[${w.index}])`,
+  properties: { owner: w.owner, ticket: w.ticket, expires: w.expires, waiver: w.index },
+});
+
 export function sarifReport(evaluation: Evaluation, build: BuildInfo): Record<string, unknown> {
   const rules = evaluation.results.map((r) => ({
     id: r.id,
@@ -45,18 +58,40 @@ export function sarifReport(evaluation: Evaluation, build: BuildInfo): Record<st
   const location = evaluation.daemonConfigPath
     ? [{ physicalLocation: { artifactLocation: { uri: `file://${evaluation.daemonConfigPath}` } } }]
     : undefined;
-  const results = evaluation.results
-    .map((r, ruleIndex) => ({ r, ruleIndex }))
-    .filter(({ r }) => r.status === 'fail' || r.status === 'error')
-    .map(({ r, ruleIndex }) => ({
-      ruleId: r.id,
-      ruleIndex,
-      level: r.status === 'error' ? 'note' : LEVEL[r.severity],
-      kind: r.status === 'error' ? 'review' : 'fail',
-      message: { text: r.status === 'error' ? `Could not evaluate: ${r.reason}` : r.reason },
-      ...(location ? { locations: location } : {}),
-      properties: { cis: r.cis, severity: r.severity, keys: r.keys, containers: r.containers ?? [] },
-    }));
+  const result = (r: ControlResult, ruleIndex: number) => ({
+    ruleId: r.id,
+    ruleIndex,
+    level: r.status === 'error' ? 'note' : LEVEL[r.severity],
+    kind: r.status === 'error' ? 'review' : 'fail',
+    message: { text: r.status === 'error' ? `Could not evaluate: ${r.reason}` : r.reason },
+    ...(location ? { locations: location } : {}),
+    properties: { cis: r.cis, severity: r.severity, keys: r.keys, containers: r.containers ?? [] },
+  });
+  const results = evaluation.results.flatMap((r, ruleIndex) => {
+    const out: Record<string, unknown>[] = [];
+    if (r.status === 'fail' || r.status === 'error') out.push(result(r, ruleIndex));
+    // What live waivers cover is still a finding, reported as suppressed: the whole control when it is waived,
+    // else its waived containers.
+    if (r.status === 'waived') {
+      out.push({ ...result(r, ruleIndex), suppressions: (r.waivers ?? []).map(suppression) });
+    } else if (r.waivedContainers && r.waivedContainers.length > 0) {
+      const waivers = [...new Map(r.waivedContainers.map((c) => [c.waiver.index, c.waiver])).values()];
+      out.push({
+        ...result(r, ruleIndex),
+        message: {
+          text: `${r.waivedContainers.length} waived containers: ${r.waivedContainers.map((c) => `${c.name} (${c.reason})`).join(', ')}`,
+        },
+        properties: {
+          cis: r.cis,
+          severity: r.severity,
+          keys: r.keys,
+          containers: r.waivedContainers.map(({ waiver: _, ...c }) => c),
+        },
+        suppressions: waivers.map(suppression),
+      });
+    }
+    return out;
+  });
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

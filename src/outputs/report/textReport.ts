@@ -1,6 +1,7 @@
 // A readable table by CIS section for people at a terminal; colour only when asked (a TTY without NO_COLOR).
-import { SECTIONS, type Status } from '../../controls/types.js';
+import { SECTIONS, SEVERITIES, type Severity, type Status, type WaiverRef } from '../../controls/types.js';
 import type { Evaluation } from '../../evaluation/types.js';
+import { WAIVER_STATES } from '../../policy/waivers.js';
 
 const COLOURS: Record<Status, string> = {
   pass: '\x1b[32m',
@@ -23,7 +24,17 @@ const RESET = '\x1b[0m';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point here.
 const clean = (s: string) => s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
 
-export function textReport(evaluation: Evaluation, colour: boolean): string {
+/** "waivers[0] (owner platform-team, ticket SEC-1234, until 2027-03-31T00:00:00Z): reason". */
+const describeWaiver = (w: WaiverRef): string =>
+  clean(
+    `waivers[${w.index}] (owner ${w.owner}${w.ticket ? `, ticket ${w.ticket}` : ''}, until ${w.expires}): ${w.reason}`,
+  );
+
+/**
+ * The report; with `failOn` it ends by naming the findings at or above that severity, which make `check`
+ * exit 1.
+ */
+export function textReport(evaluation: Evaluation, colour: boolean, failOn?: Severity | 'none'): string {
   const paint = (code: string, s: string) => (colour ? `${code}${s}${RESET}` : s);
   const lines: string[] = [];
   const d = evaluation.docker;
@@ -50,14 +61,41 @@ export function textReport(evaluation: Evaluation, colour: boolean): string {
         for (const c of r.containers ?? []) {
           lines.push(`         - ${clean(c.name)} (${clean(c.image)}): ${clean(c.reason)}`);
         }
-        lines.push(`         fix: ${clean(r.remediation)}`);
       }
+      // Waived containers, apart from the failing ones, each with the waiver that covers it.
+      for (const c of r.waivedContainers ?? []) {
+        lines.push(
+          `         ~ waived: ${clean(c.name)} (${clean(c.image)}): ${clean(c.reason)} — by waivers[${c.waiver.index}]`,
+        );
+      }
+      for (const w of r.waivers ?? []) lines.push(`         waived by ${describeWaiver(w)}`);
+      if (r.status === 'fail') lines.push(`         fix: ${clean(r.remediation)}`);
     }
   }
   const s = evaluation.summary;
+  if (evaluation.waivers) {
+    const entries = evaluation.waivers.entries;
+    const counts = WAIVER_STATES.map((st) => `${entries.filter((e) => e.state === st).length} ${st}`);
+    lines.push('', paint(BOLD, `Waivers (${clean(evaluation.waivers.file)}): ${counts.join(', ')}`));
+    for (const e of entries) {
+      lines.push(`  ${e.state.padEnd(8)} ${clean(e.controls.join(', '))} — ${describeWaiver(e)}`);
+    }
+  }
   lines.push(
     '',
-    `${paint(COLOURS.pass, `${s.pass} passed`)}, ${paint(COLOURS.fail, `${s.fail} failed`)}, ${s.not_applicable} not applicable, ${paint(COLOURS.error, `${s.error} errors`)}, ${s.waived} waived`,
+    `${paint(COLOURS.pass, `${s.pass} passed`)}, ${paint(COLOURS.fail, `${s.fail} failed`)}, ${s.not_applicable} not applicable, ${paint(COLOURS.error, `${s.error} errors`)}, ${paint(COLOURS.waived, `${s.waived} waived`)}`,
   );
+  if (failOn !== undefined) lines.push(verdictLine(evaluation, failOn));
   return `${lines.join('\n')}\n`;
+}
+
+/** The last line: what makes `check` exit 1 under --fail-on, or that nothing does. */
+function verdictLine(evaluation: Evaluation, failOn: Severity | 'none'): string {
+  if (failOn === 'none') return 'exit 0: --fail-on none';
+  const threshold = SEVERITIES.indexOf(failOn);
+  const findings = evaluation.results.filter(
+    (r) => r.status === 'fail' && SEVERITIES.indexOf(r.severity) <= threshold,
+  );
+  if (findings.length === 0) return `exit 0: no failing control at or above ${failOn}`;
+  return `exit 1: ${findings.length} failing at or above ${failOn}: ${findings.map((r) => `${r.id} (${r.severity})`).join(', ')}`;
 }

@@ -1,6 +1,13 @@
-// Turns GET /containers/{id}/json into ContainerFacts. Only the fields the controls judge are read: Env,
-// Labels and everything else in the inspect document are dropped here, so they can never reach an output.
-import type { ContainerFacts, ContainerMount, ContainerState, PortBinding } from '../../facts/containers.js';
+// Turns GET /containers/{id}/json into ContainerFacts. Only the fields the controls judge are read: Env and
+// everything else in the inspect document are dropped here, so they can never reach an output; labels are
+// kept only as digests, which waivers match.
+import {
+  type ContainerFacts,
+  type ContainerMount,
+  type ContainerState,
+  labelDigest,
+  type PortBinding,
+} from '../../facts/containers.js';
 
 type Raw = Record<string, unknown>;
 
@@ -116,6 +123,10 @@ export function pickContainer(raw: Raw, state: ContainerState, extras: PickExtra
     noNewPrivsProc: extras.noNewPrivsProc,
     sshd: extras.sshd,
     processListError: extras.processListError,
+    labelDigests: Object.entries(obj(obj(raw.Config).Labels))
+      .filter((e): e is [string, string] => typeof e[1] === 'string')
+      .map(([k, v]) => labelDigest(k, v))
+      .sort(),
   };
 }
 
