@@ -54,7 +54,7 @@ describe('check', { skip, timeout: 180_000 }, () => {
     assert.equal(sarif.version, '2.1.0');
     assert.ok(sarif.runs[0].results.some((x: { ruleId: string }) => x.ruleId === 'rootless'));
     const text = await runCli(['check', `--docker.host=${daemon.host}`, '--fail-on', 'none']);
-    assert.match(text.stdout, /PASS\s+2\.16\s+userland_proxy/);
+    assert.match(text.stdout, /PASS\s+2\.17\s+userland_proxy/);
     assert.ok(!text.stdout.includes('\x1b['), 'no colour when stdout is not a terminal');
   });
 
