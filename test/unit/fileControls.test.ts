@@ -23,6 +23,10 @@ describe('socket_permissions (3.16): a bitmask, never a decimal comparison', () 
     assert.equal(r.status, 'fail');
     assert.match(r.reason, /grants 006/);
   });
+  test('rootless: the sticky bit rootlesskit sets (1660, measured on a real rootless dockerd) grants nothing', () => {
+    assert.equal(run(socketPermissions, { socket: { mode: 0o1660 } }).status, 'pass');
+    assert.equal(run(socketPermissions, { socket: { mode: 0o1666 } }).status, 'fail');
+  });
   test('a regular file where the socket should be fails', () => {
     assert.equal(run(socketPermissions, { socket: { kind: 'file', mode: 0o600 } }).status, 'fail');
   });
