@@ -55,6 +55,13 @@ describe('socket_ownership (3.15)', () => {
   });
   test('a rootless daemon owns its socket', () => {
     assert.equal(run(socketOwnership, { dockerdUid: 1000, socket: { uid: 1000, gid: 1000 } }).status, 'pass');
+    // Measured on a real rootless dockerd: the group is a subordinate gid, with no group on the host.
+    assert.equal(
+      run(socketOwnership, { dockerdUid: 1000, socket: { uid: 1000, gid: 100105 } }).status,
+      'pass',
+    );
+    // A named host group other than docker still fails, and a root daemon gets no such leeway.
+    assert.equal(run(socketOwnership, { socket: { uid: 0, gid: 100105 } }).status, 'fail');
     assert.equal(run(socketOwnership, { socket: { uid: 1000, gid: 1000 } }).status, 'fail');
   });
 });
