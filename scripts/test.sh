@@ -23,6 +23,16 @@ if ((${#missing[@]} > 0)); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The deployment tests unpack (never install) haproxy and Compose v2 with `apt-get download` + `dpkg -x`
+# (test/support/debianTools.ts). Compose v2 comes from trixie's docker-compose (bookworm has 1.29): add that
+# suite from the mirror bookworm already uses, pinned so that nothing is ever installed from it.
+if ! grep -rqs '^Suites:.*trixie' /etc/apt/sources.list.d/ && [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+  mirror=$(sed -n 's/^URIs: //p' /etc/apt/sources.list.d/debian.sources | head -1)
+  printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$mirror" >/etc/apt/sources.list.d/dockersec-trixie.sources
+  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 1\n' >/etc/apt/preferences.d/dockersec-trixie
+  apt-get update -qq
+fi
 # dockerd 26.1 (trixie) and 28.5 (sid) for the release matrix, unpacked beside bookworm's 20.10 (idempotent).
 bash scripts/dockerd-releases.sh 26.1 28.5
 

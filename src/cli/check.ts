@@ -1,6 +1,8 @@
 // `check`: one evaluation, a report, and an exit code for CI. It never exits 0 without a complete report: an
 // evaluation that cannot finish within its deadline is exit 2 with the reason on stderr.
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { CATALOG } from '../controls/catalog.js';
 import { type ControlDefinition, SECTIONS, SEVERITIES } from '../controls/types.js';
 import type { FactCollector } from '../evaluation/collector.js';
@@ -99,6 +101,8 @@ export async function runCheck(
     catalog = selectControls(CATALOG, opts.scope);
     const configProblem = await explicitConfigProblem(opts, deps.paths ?? new HostPaths(opts.hostRoot));
     if (configProblem) throw new UsageError(configProblem);
+    // An --output that cannot be written is a usage error found before the evaluation, not after it.
+    if (opts.output) await assertWritable(opts.output);
     waivers = opts.waiversFile
       ? await loadWaiverPolicy({
           file: opts.waiversFile,
@@ -128,8 +132,46 @@ export async function runCheck(
       ? `${JSON.stringify(jsonReport(evaluation), null, 2)}\n`
       : opts.format === 'sarif'
         ? `${JSON.stringify(sarifReport(evaluation, build), null, 2)}\n`
-        : textReport(evaluation, colour, opts.failOn);
-  if (opts.output) await writeFile(opts.output, body);
-  else await new Promise<void>((resolve) => process.stdout.write(body, () => resolve()));
+        : textReport(evaluation, {
+            colour,
+            failOn: opts.failOn,
+            width: opts.width ?? (!opts.output && process.stdout.isTTY ? process.stdout.columns : undefined),
+            layout: opts.format === 'table' ? 'table' : opts.quiet ? 'quiet' : 'text',
+          });
+  if (opts.output) {
+    try {
+      await writeFile(opts.output, body);
+    } catch (e) {
+      throw new UsageError(`--output ${opts.output}: cannot write the report (${describeFsError(e)})`);
+    }
+  } else await new Promise<void>((resolve) => process.stdout.write(body, () => resolve()));
   return exitCodeFor(evaluation, opts.failOn);
+}
+
+function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const known: Record<string, string> = {
+    ENOENT: 'no such directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EISDIR: 'is a directory',
+    EROFS: 'read-only file system',
+    ENOTDIR: 'a parent is not a directory',
+    ENOSPC: 'no space left on device',
+  };
+  return err.code && known[err.code] ? `${known[err.code]}, ${err.code}` : err.message;
+}
+
+async function assertWritable(path: string): Promise<void> {
+  const full = resolve(path);
+  try {
+    const st = await stat(full).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw e;
+    });
+    if (st?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    await access(st ? full : dirname(full), constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`--output ${path}: cannot write the report (${describeFsError(e)})`);
+  }
 }

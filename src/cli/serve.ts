@@ -6,6 +6,7 @@ import { WaiverFileError, WaiverPolicySource } from '../evaluation/waiverPolicy.
 import type { Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
 import { createApp } from '../outputs/http/app.js';
+import { VerdictLog } from '../outputs/logs/verdictLog.js';
 import { ContainerSeriesBudget } from '../outputs/metrics/containerMetrics.js';
 import { renderEvaluation } from '../outputs/metrics/evaluationMetrics.js';
 import { exporterRegistry, WebConfigReloads } from '../outputs/metrics/exporterMetrics.js';
@@ -13,8 +14,14 @@ import { registerWebMetrics, WebTraffic } from '../outputs/metrics/webMetrics.js
 import {
   AUTH_THROTTLE_REASONS,
   CONNECTION_REJECT_REASONS,
+  type ListenError,
+  type Listening,
+  type ListenOptions,
   listen,
+  SystemdSocketError,
+  systemdListenFds,
   TLS_FAILURE_REASONS,
+  WebConfigError,
 } from '../web/index.js';
 import { type ServeOptions, UsageError } from './flags.js';
 import { wire } from './wiring.js';
@@ -57,14 +64,10 @@ export async function startExporter(
   let started = false;
   let rendering: Promise<void> = Promise.resolve();
   let sequence = 0;
-  let lastStatus = new Map<string, string>();
+  const verdicts = new VerdictLog(logger).start();
   monitor.on('evaluation', (evaluation, trigger) => {
     const mine = ++sequence;
-    for (const r of evaluation.results) {
-      if (lastStatus.get(r.id) !== r.status)
-        logger.info('control verdict', { control: r.id, status: r.status, trigger });
-    }
-    lastStatus = new Map(evaluation.results.map((r) => [r.id, r.status]));
+    verdicts.record(evaluation, trigger);
     rendering = renderEvaluation(evaluation, build, containerSeries).then(
       (metricsText) => {
         // Renders finish in order in practice; never let an older one replace a newer one.
@@ -93,8 +96,8 @@ export async function startExporter(
     current: () => (started ? current : null),
     exporterRegistry: registry,
   });
-  const server = await listen(app, {
-    listenAddress: opts.listenAddress,
+  const server = await listenOrExplain(app, {
+    ...(opts.systemdSocket ? { systemdFds: systemdFds() } : { listenAddresses: opts.listenAddresses }),
     webConfigFile: opts.webConfigFile,
     logger,
     onReload: (ok) => webConfig?.record(ok),
@@ -104,25 +107,18 @@ export async function startExporter(
     onAuthThrottled: (reason) => web.authThrottled.inc(reason),
   });
   if (server.tls) web.tlsHandshakeFailures.expect(TLS_FAILURE_REASONS);
-  logger.info('listening', {
-    address: `${server.address.host}:${server.address.port}`,
-    docker_host: opts.dockerHost,
-  });
   const first = await monitor.start();
   await waivers?.watch((why) => monitor.trigger(why));
   // The evaluation listener above renders it; serve nothing half-made until it has.
   await rendering;
   if (!current) throw new Error('rendering the first evaluation failed');
   started = true;
-  logger.info('first evaluation done', {
-    ...first.summary,
-    docker_reachable: first.docker.reachable,
-    config: first.daemonConfigPath,
-  });
+  logger.info('started', startLine(build, server, first));
   return {
     monitor,
     address: server.address,
     async close() {
+      verdicts.close();
       await waivers?.close();
       containers.close();
       await monitor.stop();
@@ -130,6 +126,79 @@ export async function startExporter(
       await server.close();
     },
   };
+}
+
+/** The one line `serve` logs at start: what runs, where it listens, which sources it found. */
+export function startLine(
+  build: BuildInfo,
+  server: Pick<Listening, 'listeners' | 'tls'>,
+  first: Evaluation,
+): Record<string, unknown> {
+  const sources = Object.entries(first.sources);
+  const servers = server.listeners;
+  return {
+    version: build.version,
+    revision: build.revision,
+    listen: servers
+      .map(
+        (s) => `${s.address.host.includes(':') ? `[${s.address.host}]` : s.address.host}:${s.address.port}`,
+      )
+      .join(','),
+    tls: server.tls,
+    docker_host: first.docker.host,
+    docker: first.docker.reachable ? (first.docker.version ?? 'reachable') : 'unreachable',
+    daemon_json: first.daemonConfigPath ?? 'unknown',
+    sources_up: sources
+      .filter(([, s]) => s.up)
+      .map(([n]) => n)
+      .join(','),
+    sources_down: sources
+      .filter(([, s]) => !s.up)
+      .map(([n]) => n)
+      .join(','),
+    failing: first.summary.fail,
+    undecided: first.summary.error,
+  };
+}
+
+/** Binding errors and web config errors become one line naming the flag (and the file), not a stack trace. */
+async function listenOrExplain(app: Parameters<typeof listen>[0], opts: ListenOptions): Promise<Listening> {
+  try {
+    return await listen(app, opts);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (e instanceof WebConfigError) {
+      const file = opts.webConfigFile ?? '';
+      throw new UsageError(
+        `--web.config.file ${file}: ${err.message.startsWith(file) ? err.message.slice(file.length).replace(/^:\s*/, '') : err.message}`,
+      );
+    }
+    if (err.syscall === 'listen' || err.syscall === 'bind' || err.syscall === 'getaddrinfo') {
+      const target = (err as ListenError).target ?? '';
+      const flag = target.startsWith('systemd') ? '--web.systemd-socket' : '--web.listen-address';
+      throw new UsageError(`${flag} ${target}: ${bindProblem(err)}`);
+    }
+    throw e;
+  }
+}
+
+function bindProblem(err: NodeJS.ErrnoException): string {
+  const known: Record<string, string> = {
+    EADDRINUSE: 'address already in use',
+    EACCES: 'permission denied (ports below 1024 need privileges)',
+    EADDRNOTAVAIL: 'no such address on this host',
+    ENOTFOUND: 'host name not found',
+  };
+  return `${known[err.code ?? ''] ?? err.message} (${err.code})`;
+}
+
+function systemdFds(): number[] {
+  try {
+    return systemdListenFds();
+  } catch (e) {
+    if (e instanceof SystemdSocketError) throw new UsageError(`--web.systemd-socket: ${e.message}`);
+    throw e;
+  }
 }
 
 async function loadWaivers(opts: ServeOptions, logger: Logger): Promise<WaiverPolicySource> {

@@ -31,7 +31,7 @@ export function wire(
   const containers = new ContainerInventoryTracker({
     api,
     paths,
-    exporterSocket: endpoint.socketPath ? resolve(endpoint.socketPath) : null,
+    exporterSocket: opts.hostDockerSocket ?? (endpoint.socketPath ? resolve(endpoint.socketPath) : null),
   });
   const collector = new FactCollector({
     paths,
@@ -45,6 +45,7 @@ export function wire(
     trustedUsers: opts.trustedUsers,
     cisVersion: opts.cisVersion,
     ...(opts.dockerRelease ? { dockerRelease: opts.dockerRelease } : {}),
+    hostDockerSocket: opts.hostDockerSocket,
   });
   return { paths, requests, api, collector, containers, probes };
 }

@@ -49,6 +49,8 @@ export interface CollectorDeps {
   readonly cisVersion?: string;
   /** check --docker.release. */
   readonly dockerRelease?: string;
+  /** --host.docker-socket: the daemon's socket as the host sees it, when --docker.host is a proxy. */
+  readonly hostDockerSocket?: string;
 }
 
 export class FactCollector {
@@ -78,7 +80,9 @@ export class FactCollector {
     this.sources.baselineRecorder.noteEvent(e);
   }
 
+  /** The daemon's socket as a host path: --host.docker-socket, else the one the exporter connects to. */
   get socketPath(): string | null {
+    if (this.deps.hostDockerSocket) return this.deps.hostDockerSocket;
     return this.deps.endpoint.socketPath ? resolvePath(this.deps.endpoint.socketPath) : null;
   }
 
@@ -98,7 +102,12 @@ export class FactCollector {
     const socketPath = this.socketPath;
 
     const [dockerd, api, host] = await Promise.all([
-      this.read(s.dockerd, refresh, () => ({ socketPath, tcp: endpoint.tcp })),
+      // Behind a proxy, the daemon is the one serving the host's socket, seen under --host.root.
+      this.read(s.dockerd, refresh, () =>
+        this.deps.hostDockerSocket
+          ? { socketPath: this.deps.paths.resolve(this.deps.hostDockerSocket), tcp: null }
+          : { socketPath, tcp: endpoint.tcp },
+      ),
       this.read(s.api, refresh, () => undefined),
       this.read(s.host, refresh, () => undefined),
     ]);

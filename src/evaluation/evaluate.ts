@@ -15,6 +15,7 @@ import { applyWaivers } from '../policy/apply.js';
 import type { ContainerIdentity } from '../policy/match.js';
 import type { WaiverSettings } from '../policy/waivers.js';
 import { exposureSummary } from './exposureSummary.js';
+import { settingLocations } from './locations.js';
 import type { Evaluation, SourceStatus } from './types.js';
 
 /** --cis.version as the facts carry it; anything else is the newest version. */
@@ -142,6 +143,8 @@ export function evaluate(
         : null,
     daemonStartTimeSeconds: facts.dockerd.ok ? facts.dockerd.value.startTimeSeconds : null,
     exposure: exposureSummary(dockerd),
+    settingLocations: settingLocations(facts, dockerd, results),
+    dataRoot: facts.api.ok ? facts.api.value.info.dockerRootDir || null : null,
     ...(applied.waivers ? { waivers: applied.waivers } : {}),
   };
 }

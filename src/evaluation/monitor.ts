@@ -104,6 +104,9 @@ const REFRESH: Record<Trigger, Work> = {
   reconnect: 'api',
 };
 
+/** Every trigger, so `dockersec_evaluations_total` starts at 0 for each. */
+export const TRIGGERS = Object.keys(REFRESH) as Trigger[];
+
 /**
  * Two pending refreshes of different sources together mean refreshing everything; every refresh snapshots
  * the container inventory, so 'containers' adds nothing to another one; every evaluation applies the policy
@@ -291,6 +294,9 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     const policy = { ...EVENTS_BACKOFF, ...this.opts.eventsBackoff };
     let backoff = policy.initialMs;
     let first = true;
+    // While the stream is lost: since when, and how many reconnects failed (for the line saying it is back).
+    let lostAt: number | null = null;
+    let failedAttempts = 0;
     while (!this.stopped) {
       let connectedAt: number | null = null;
       const ended = new Promise<Error | null>((resolve) => {
@@ -316,6 +322,14 @@ export class Monitor extends EventEmitter<MonitorEvents> {
               connectedAt = Date.now();
               this.eventsConnected = true;
               this.emit('dockerEventsConnection', true);
+              if (lostAt !== null) {
+                this.opts.logger.info('Docker events stream back', {
+                  down_seconds: Math.round((Date.now() - lostAt) / 100) / 10,
+                  failed_reconnects: failedAttempts,
+                });
+              }
+              lostAt = null;
+              failedAttempts = 0;
               // Events missed while disconnected are gone: resync what the API says now (the startup
               // evaluation does that for the first connection).
               if (!first) this.trigger('reconnect');
@@ -337,10 +351,20 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       // up) backs off further, so a flapping stream cannot hammer the daemon with reconnects and resyncs.
       if (connectedAt !== null && Date.now() - connectedAt >= policy.resetAfterMs) backoff = policy.initialMs;
       const delay = jittered(backoff);
-      this.opts.logger.debug('docker events stream ended', {
-        err: err?.message ?? 'closed',
-        retry_in_ms: delay,
-      });
+      if (wasConnected) {
+        // One warning per loss; the attempts that fail until it is back are counted, not logged one by one.
+        lostAt = Date.now();
+        this.opts.logger.warn('Docker events stream lost', {
+          err: err?.message ?? 'closed',
+          retry_in_ms: delay,
+        });
+      } else {
+        if (lostAt !== null) failedAttempts++;
+        this.opts.logger.debug('docker events stream not connected', {
+          err: err?.message ?? 'closed',
+          retry_in_ms: delay,
+        });
+      }
       // The daemon may be gone: re-evaluate now so dockersec_up and API controls show it.
       if (wasConnected) this.trigger('reconnect');
       await new Promise<void>((r) => {

@@ -3,6 +3,7 @@ import type { DaemonOption } from '../dockerd/index.js';
 import type { DockerEngineVersion, SourceName } from '../facts/types.js';
 import type { WaiversSummary } from '../policy/apply.js';
 import type { ExposureSummary } from './exposureSummary.js';
+import type { SettingLocation } from './locations.js';
 
 export type { DaemonOption };
 
@@ -48,6 +49,10 @@ export interface Evaluation {
   readonly daemonStartTimeSeconds: number | null;
   /** TLS certificate lifetimes and pending configuration changes, for the exposure metrics. */
   readonly exposure?: ExposureSummary;
+  /** Where each daemon.json key named by a result is set (absent: set nowhere, or facts built by hand). */
+  readonly settingLocations?: Readonly<Record<string, SettingLocation>>;
+  /** The running daemon's data root (/info DockerRootDir), where each container's configuration lives. */
+  readonly dataRoot?: string | null;
   /** With --waivers.file: every waiver of the policy in force and its state when it was applied. */
   readonly waivers?: WaiversSummary;
 }

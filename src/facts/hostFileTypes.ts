@@ -12,6 +12,8 @@ export interface UnitFiles {
   readonly dropIns: readonly FileStat[];
   /** Values per "Section.Key" after drop-ins, in order; an empty assignment has already reset the list. */
   readonly directives: Readonly<Record<string, readonly string[]>>;
+  /** Where the ExecStart= in effect is written (the last non-empty one after resets), for reports to point at. */
+  readonly execStartAt?: { readonly path: string; readonly line: number } | null;
 }
 
 export interface SystemdFacts {

@@ -59,10 +59,11 @@ async function samePath(a: string, b: string): Promise<boolean> {
   return ra === rb;
 }
 
-/** Inodes of unix sockets bound at `socketPath`, as seen in the network namespace of `pid`. */
-async function socketInodes(paths: HostPaths, pid: number, socketPath: string): Promise<Set<string>> {
+/** Inodes of unix sockets bound at `socketPath`, as seen in the network namespace of `pid`; null if unreadable. */
+async function socketInodes(paths: HostPaths, pid: number, socketPath: string): Promise<Set<string> | null> {
   const inodes = new Set<string>();
-  const table = await orAbsent(readFile(paths.proc(pid, 'net', 'unix'), 'utf8'), '');
+  const table = await orAbsent(readFile(paths.proc(pid, 'net', 'unix'), 'utf8'), null);
+  if (table === null) return null;
   for (const line of table.split('\n').slice(1)) {
     const cols = line.trim().split(/\s+/);
     const path = cols[7];
@@ -71,21 +72,56 @@ async function socketInodes(paths: HostPaths, pid: number, socketPath: string): 
   return inodes;
 }
 
-async function holdsSocket(paths: HostPaths, pid: number, inodes: Set<string>): Promise<boolean> {
-  if (inodes.size === 0) return false;
-  const fds = await orAbsent(readdir(paths.proc(pid, 'fd')), [] as string[]);
+/** Permission errors: another user's /proc/PID/fd without CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH. */
+const isDenied = (err: unknown): boolean => {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'EACCES' || code === 'EPERM';
+};
+
+/**
+ * Whether the process holds one of `inodes` open: 'denied' when its /proc/PID/fd may not be read (a non-root
+ * exporter and a root dockerd), 'unknown' when its socket table could not be read.
+ */
+async function holdsSocket(
+  paths: HostPaths,
+  pid: number,
+  inodes: Set<string> | null,
+): Promise<'yes' | 'no' | 'denied' | 'unknown'> {
+  let fds: string[];
+  try {
+    fds = await readdir(paths.proc(pid, 'fd'));
+  } catch (err) {
+    if (isDenied(err)) return 'denied';
+    // The process exited since it was listed.
+    if (isAbsent(err)) return 'no';
+    throw err;
+  }
+  if (inodes === null) return 'unknown';
+  if (inodes.size === 0) return 'no';
   for (const fd of fds) {
     const link = await orAbsent(readlink(paths.proc(pid, 'fd', fd)), '');
     const m = /^socket:\[(\d+)\]$/.exec(link);
-    if (m && inodes.has(m[1]!)) return true;
+    if (m && inodes.has(m[1]!)) return 'yes';
   }
-  return false;
+  return 'no';
 }
 
-async function hostsOf(paths: HostPaths, c: Candidate): Promise<string[]> {
+/** dockerd's defaults for the settings that tell one daemon from another on the same host. */
+const DEFAULT_PIDFILE = '/var/run/docker.pid';
+const DEFAULT_EXEC_ROOT = '/var/run/docker';
+const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
+
+interface DaemonSettings {
+  /** -H flags and daemon.json `hosts`. */
+  readonly hosts: string[];
+  readonly pidfile: string;
+  readonly execRoot: string;
+}
+
+async function settingsOf(paths: HostPaths, c: Candidate): Promise<DaemonSettings> {
   const hosts = flagValues(c.args, 'hosts');
   const file = dockerdConfigFile(c.args, null) ?? DEFAULT_CONFIG_FILE;
-  // A file the daemon_config source refuses (a FIFO, over the cap) names no hosts here; that source reports it.
+  // A file the daemon_config source refuses (a FIFO, over the cap) names nothing here; that source reports it.
   const text = await orAbsent(
     readBoundedText(paths.resolve(file), READ_LIMITS.daemonJson, file).catch((e: unknown) => {
       if (e instanceof InputBoundsError) return null;
@@ -96,11 +132,20 @@ async function hostsOf(paths: HostPaths, c: Candidate): Promise<string[]> {
   const parsed = text === null ? null : decodeDaemonJson(text).parsed;
   const fromFile = parsed?.hosts;
   if (Array.isArray(fromFile)) hosts.push(...fromFile.filter((h): h is string => typeof h === 'string'));
-  return hosts;
+  const setting = (key: string, fallback: string): string => {
+    const flag = flagValues(c.args, key).at(-1);
+    const v = parsed?.[key];
+    return flag ?? (typeof v === 'string' && v !== '' ? v : fallback);
+  };
+  return {
+    hosts,
+    pidfile: setting('pidfile', DEFAULT_PIDFILE),
+    execRoot: setting('exec-root', DEFAULT_EXEC_ROOT),
+  };
 }
 
-async function servesTarget(paths: HostPaths, c: Candidate, target: DockerHostTarget): Promise<boolean> {
-  for (const h of await hostsOf(paths, c)) {
+async function servesTarget(paths: HostPaths, s: DaemonSettings, target: DockerHostTarget): Promise<boolean> {
+  for (const h of s.hosts) {
     if (
       target.socketPath &&
       h.startsWith('unix://') &&
@@ -114,6 +159,25 @@ async function servesTarget(paths: HostPaths, c: Candidate, target: DockerHostTa
     }
   }
   return false;
+}
+
+/** The target is the host's default socket (/var/run/docker.sock, also reached as /run/docker.sock). */
+async function isDefaultSocket(paths: HostPaths, socketPath: string): Promise<boolean> {
+  for (const p of DEFAULT_SOCKETS) if (await samePath(paths.resolve(p), socketPath)) return true;
+  return false;
+}
+
+/**
+ * The system daemon: it names no unix socket of its own (no -H, or only fd:// from docker.socket, whose
+ * ListenStream is /run/docker.sock), runs with the default exec root, and its pidfile holds its pid. Two
+ * daemons cannot share a pidfile or an exec root (dockerd refuses to start), so at most one matches.
+ */
+async function isSystemDaemon(paths: HostPaths, c: Candidate, s: DaemonSettings): Promise<boolean> {
+  if (s.hosts.some((h) => !h.startsWith('fd://'))) return false;
+  if (s.execRoot.replace(/^\/var\/run\//, '/run/') !== DEFAULT_EXEC_ROOT.replace(/^\/var\/run\//, '/run/'))
+    return false;
+  const pid = await orAbsent(readFile(paths.resolve(s.pidfile), 'utf8'), '');
+  return pid.trim() === String(c.pid);
 }
 
 async function describe(
@@ -154,21 +218,61 @@ export async function findDockerd(paths: HostPaths, target: DockerHostTarget): P
       `no dockerd process visible in ${paths.proc()} (exporter without the host PID namespace, or daemon down)`,
     );
   }
+  // 1. The process holding the socket: certain, but /proc/PID/fd of a root dockerd needs root (or a capability).
+  const denied: number[] = [];
+  const unknown: number[] = [];
   if (target.socketPath) {
     for (const c of candidates) {
-      const inodes = await socketInodes(paths, c.pid, target.socketPath);
-      if (await holdsSocket(paths, c.pid, inodes)) return factOk(await describe(paths, c, 'socket_inode'));
+      const held = await holdsSocket(paths, c.pid, await socketInodes(paths, c.pid, target.socketPath));
+      if (held === 'yes') return factOk(await describe(paths, c, 'socket_inode'));
+      if (held === 'denied') denied.push(c.pid);
+      if (held === 'unknown') unknown.push(c.pid);
     }
   }
+  // 2. Its command line and daemon.json, which any user may read: -H / hosts naming the target.
+  const settings = new Map<Candidate, DaemonSettings>();
   for (const c of candidates) {
-    if (await servesTarget(paths, c, target)) return factOk(await describe(paths, c, 'hosts'));
+    const s = await settingsOf(paths, c);
+    settings.set(c, s);
+    if (await servesTarget(paths, s, target)) return factOk(await describe(paths, c, 'hosts'));
   }
-  if (candidates.length === 1 && !target.socketPath && !target.tcp) {
-    return factOk(await describe(paths, candidates[0]!, 'only_candidate'));
+  const pids = candidates.map((c) => c.pid).join(', ');
+  const where = target.socketPath ?? `${target.tcp?.host}:${target.tcp?.port}`;
+  const undecided = [...denied, ...unknown];
+  if (!target.socketPath) {
+    if (candidates.length === 1 && !target.tcp)
+      return factOk(await describe(paths, candidates[0]!, 'only_candidate'));
+    return factError(
+      `none of the ${candidates.length} dockerd processes (pids ${pids}) names ${where} in -H or daemon.json hosts`,
+    );
   }
+  // Every process's descriptors were read and none holds the socket: that is an answer, not a guess.
+  if (undecided.length === 0) {
+    return factError(
+      `none of the ${candidates.length} dockerd processes (pids ${pids}) holds or names the socket ${where}`,
+    );
+  }
+  // 3. One dockerd on the host: the socket can only be its (a socket with no live listener would have failed
+  // the docker_api source instead).
+  if (candidates.length === 1) return factOk(await describe(paths, candidates[0]!, 'only_candidate'));
+  // 4. Several: the default socket belongs to the daemon that uses the default pidfile and exec root.
+  if (await isDefaultSocket(paths, target.socketPath)) {
+    const system: Candidate[] = [];
+    for (const c of candidates) if (await isSystemDaemon(paths, c, settings.get(c)!)) system.push(c);
+    if (system.length === 1) return factOk(await describe(paths, system[0]!, 'pidfile'));
+  }
+  const why = [
+    denied.length > 0
+      ? `/proc/PID/fd of pids ${denied.join(', ')} is not readable by uid ${process.getuid?.() ?? '?'}` +
+        ' (CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH would let the exporter read it)'
+      : '',
+    unknown.length > 0 ? `/proc/PID/net/unix of pids ${unknown.join(', ')} could not be read` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
   return factError(
-    `none of the ${candidates.length} dockerd processes (pids ${candidates.map((c) => c.pid).join(', ')}) serves ${
-      target.socketPath ?? `${target.tcp?.host}:${target.tcp?.port}`
-    }`,
+    `cannot tell which of the ${candidates.length} dockerd processes (pids ${pids}) serves ${where}: ` +
+      `none names it in -H or daemon.json hosts, none is the only daemon with the default pidfile and exec root, ` +
+      `and ${why}`,
   );
 }

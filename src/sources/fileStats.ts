@@ -29,6 +29,11 @@ export async function statPath(paths: HostPaths, path: string): Promise<FileStat
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       return { path, exists: false, kind: null, mode: 0, uid: -1, gid: -1, mtimeSeconds: 0 };
     }
+    // One root-only directory must not cost a non-root exporter every other file: the controls that
+    // judge this one say what could not be seen.
+    if (code === 'EACCES' || code === 'EPERM') {
+      return { path, exists: false, denied: true, kind: null, mode: 0, uid: -1, gid: -1, mtimeSeconds: 0 };
+    }
     throw e;
   }
 }

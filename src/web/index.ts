@@ -10,15 +10,18 @@ export {
   DEFAULT_AUTH_LIMITS,
   FAKE_BCRYPT_HASH,
 } from './basicAuth.js';
+export { type ProbeResult, probeHealth, probeHost } from './healthProbe.js';
 export {
   CONNECTION_REJECT_REASONS,
   type ConnectionRejectReason,
   LISTEN_DEFAULTS,
+  type ListenError,
   type Listening,
   type ListenOptions,
   listen,
 } from './listen.js';
 export { parseListenAddress } from './listenAddress.js';
+export { SystemdSocketError, systemdListenFds } from './systemdSockets.js';
 export { TLS_FAILURE_REASONS, type TlsFailureReason, tlsFailureReason } from './tlsFailures.js';
 export { checkWebConfig } from './tlsSettings.js';
 export {

@@ -27,7 +27,11 @@ import { loadWebConfig, type WebConfig, WebConfigError, webConfigWatchPaths } fr
 
 export interface ListenOptions {
   /** Exporter style: `:9612` (all interfaces), `127.0.0.1:0`, `[::1]:9612`, `localhost:9612`. */
-  listenAddress: string;
+  listenAddress?: string;
+  /** Several addresses (a repeated --web.listen-address): one listener each, one configuration for all. */
+  listenAddresses?: readonly string[];
+  /** Listening sockets inherited from systemd (--web.systemd-socket), served before the addresses. */
+  systemdFds?: readonly number[];
   webConfigFile?: string;
   logger?: Logger;
   /** Called after every reload attempt, e.g. to set a `..._web_config_last_reload_successful` gauge. */
@@ -69,8 +73,11 @@ export const LISTEN_DEFAULTS = {
 } as const;
 
 export interface Listening {
+  /** The first listener (the only one unless several addresses or sockets were given). */
   server: Server;
   address: { host: string; port: number };
+  /** Every listener, in the order given: systemd sockets first, then the addresses. */
+  listeners: readonly { server: Server; address: { host: string; port: number } }[];
   /** Whether it serves HTTPS (fixed until a restart). */
   tls: boolean;
   /** Reloads the web config now (as a file change would); resolves to whether it was applied. */
@@ -79,6 +86,21 @@ export interface Listening {
 }
 
 const RELOAD_DEBOUNCE_MS = 100;
+
+interface ListenTarget {
+  readonly address?: string;
+  readonly host?: string | undefined;
+  readonly port?: number;
+  readonly fd?: number;
+}
+
+/** A bind error, with the listen address (or systemd socket) it happened on. */
+export type ListenError = NodeJS.ErrnoException & { target?: string };
+
+function listenAddresses(opts: ListenOptions): readonly string[] {
+  if (opts.listenAddresses) return opts.listenAddresses;
+  return opts.listenAddress !== undefined ? [opts.listenAddress] : [];
+}
 const CLOSE_GRACE_MS = 2000;
 
 function plainError(res: http.ServerResponse, status: number): void {
@@ -120,7 +142,6 @@ async function loadActive(path: string, previous?: ActiveConfig): Promise<Active
 
 export async function listen(app: Express, opts: ListenOptions): Promise<Listening> {
   const logger = opts.logger ?? createLogger();
-  const { host, port } = parseListenAddress(opts.listenAddress);
   const configPath = opts.webConfigFile || undefined;
 
   let active: ActiveConfig | undefined;
@@ -199,92 +220,134 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
   const perClientOpen = new Map<string, number>();
   /** Raw sockets closed for the per-client cap: their TLS handshake then fails, which is not news. */
   const refused = new WeakSet<object>();
-  let server: http.Server | https.Server;
-  if (active?.tls) {
-    const tls = active.tls;
-    server = https.createServer(
-      {
-        ...tls.secureContext,
-        requestCert: tls.requestCert,
-        rejectUnauthorized: tls.rejectUnauthorized,
-        handshakeTimeout: headersTimeout,
-        ...httpOptions,
-      },
-      handler,
-    );
-    // Runs after https.Server's own listener in the same tick, before any request bytes are parsed.
-    server.on('secureConnection', (socket: TLSSocket) => {
-      const current = active?.tls;
-      if (!current) return;
-      const problem = clientCertProblem(socket, current);
-      if (problem) {
-        tlsFailed('client_certificate', {
-          err: problem,
-          remote: socket.remoteAddress,
-          after_handshake: true,
-        });
-        socket.destroy();
-      }
-    });
-    server.on('tlsClientError', (err: Error & { code?: string }, socket) => {
-      // A connection refused by the per-client cap (below) ends its handshake too; it is counted there.
-      if (refused.has((socket as TLSSocket & { _parent?: object })._parent ?? socket)) return;
-      // Node destroys sockets whose client certificate fails verification; the reason is only here.
-      const detail = socket.authorizationError
-        ? `client certificate rejected: ${socket.authorizationError}`
-        : err.message.trim();
-      tlsFailed(tlsFailureReason(err, socket), { err: detail, remote: socket.remoteAddress });
-    });
-  } else {
-    server = http.createServer(httpOptions, handler);
-  }
-  // Stalled mid-request or mid-response this long: destroyed (keepAliveTimeout covers the time between requests).
-  server.setTimeout(idleTimeout);
-
-  // Beyond maxConnections, Node closes new connections before any byte is read ('drop').
-  server.maxConnections = maxConnections;
   const rejectConnection = (reason: ConnectionRejectReason, remote: string | undefined): void => {
     opts.onConnectionRejected?.(reason);
     rejectedLog.note(reason, { remote, max_connections: maxConnections, max_per_client: perClient });
   };
-  server.on('drop', (data) => rejectConnection('max_connections', data?.remoteAddress));
-  // Before TLS or HTTP sees the socket: a client over its share is closed before its first byte is read.
-  server.prependListener('connection', (socket: Socket) => {
-    const key = clientKey(socket.remoteAddress);
-    const open = perClientOpen.get(key) ?? 0;
-    if (open >= perClient) {
-      refused.add(socket);
-      socket.destroy();
-      rejectConnection('max_connections_per_client', socket.remoteAddress);
-      return;
-    }
-    perClientOpen.set(key, open + 1);
-    socket.once('close', () => {
-      const left = (perClientOpen.get(key) ?? 1) - 1;
-      if (left > 0) perClientOpen.set(key, left);
-      else perClientOpen.delete(key);
-    });
-  });
+  /** Open connections over every listener: --web.max-connections holds for all of them together. */
+  let openTotal = 0;
 
-  await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port }, () => {
-      server.off('error', reject);
-      resolvePromise();
+  const makeServer = (): http.Server | https.Server => {
+    let server: http.Server | https.Server;
+    if (active?.tls) {
+      const tls = active.tls;
+      server = https.createServer(
+        {
+          ...tls.secureContext,
+          requestCert: tls.requestCert,
+          rejectUnauthorized: tls.rejectUnauthorized,
+          handshakeTimeout: headersTimeout,
+          ...httpOptions,
+        },
+        handler,
+      );
+      // Runs after https.Server's own listener in the same tick, before any request bytes are parsed.
+      server.on('secureConnection', (socket: TLSSocket) => {
+        const current = active?.tls;
+        if (!current) return;
+        const problem = clientCertProblem(socket, current);
+        if (problem) {
+          tlsFailed('client_certificate', {
+            err: problem,
+            remote: socket.remoteAddress,
+            after_handshake: true,
+          });
+          socket.destroy();
+        }
+      });
+      server.on('tlsClientError', (err: Error & { code?: string }, socket) => {
+        // A connection refused by the per-client cap (below) ends its handshake too; it is counted there.
+        if (refused.has((socket as TLSSocket & { _parent?: object })._parent ?? socket)) return;
+        // Node destroys sockets whose client certificate fails verification; the reason is only here.
+        const detail = socket.authorizationError
+          ? `client certificate rejected: ${socket.authorizationError}`
+          : err.message.trim();
+        tlsFailed(tlsFailureReason(err, socket), { err: detail, remote: socket.remoteAddress });
+      });
+    } else {
+      server = http.createServer(httpOptions, handler);
+    }
+    // Stalled mid-request or mid-response this long: destroyed (keepAliveTimeout covers the time between requests).
+    server.setTimeout(idleTimeout);
+
+    // Beyond maxConnections, Node closes new connections before any byte is read ('drop').
+    server.maxConnections = maxConnections;
+    server.on('drop', (data) => rejectConnection('max_connections', data?.remoteAddress));
+    // Before TLS or HTTP sees the socket: a client over its share is closed before its first byte is read.
+    server.prependListener('connection', (socket: Socket) => {
+      if (openTotal >= maxConnections) {
+        refused.add(socket);
+        socket.destroy();
+        rejectConnection('max_connections', socket.remoteAddress);
+        return;
+      }
+      const key = clientKey(socket.remoteAddress);
+      const open = perClientOpen.get(key) ?? 0;
+      if (open >= perClient) {
+        refused.add(socket);
+        socket.destroy();
+        rejectConnection('max_connections_per_client', socket.remoteAddress);
+        return;
+      }
+      perClientOpen.set(key, open + 1);
+      openTotal++;
+      socket.once('close', () => {
+        openTotal--;
+        const left = (perClientOpen.get(key) ?? 1) - 1;
+        if (left > 0) perClientOpen.set(key, left);
+        else perClientOpen.delete(key);
+      });
     });
-  });
-  const info = server.address() as AddressInfo;
-  const address = { host: info.address, port: info.port };
-  logger.info('Listening on', {
-    address: `${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
-  });
+    return server;
+  };
+
+  const targets: ListenTarget[] = [
+    ...(opts.systemdFds ?? []).map((fd): ListenTarget => ({ fd })),
+    ...listenAddresses(opts).map((a): ListenTarget => ({ address: a, ...parseListenAddress(a) })),
+  ];
+  if (targets.length === 0) throw new Error('nothing to listen on');
+  const servers: { server: http.Server | https.Server; address: { host: string; port: number } }[] = [];
+  try {
+    for (const target of targets) {
+      const server = makeServer();
+      await new Promise<void>((resolvePromise, reject) => {
+        server.once('error', (err: NodeJS.ErrnoException) => {
+          (err as ListenError).target = target.address ?? `systemd socket (fd ${target.fd})`;
+          reject(err);
+        });
+        const spec = target.fd !== undefined ? { fd: target.fd } : { host: target.host, port: target.port };
+        server.listen(spec, () => {
+          server.removeAllListeners('error');
+          resolvePromise();
+        });
+      });
+      const info = server.address() as AddressInfo | string | null;
+      const address =
+        info && typeof info === 'object'
+          ? { host: info.address, port: info.port }
+          : { host: String(info ?? `fd ${target.fd}`), port: 0 };
+      servers.push({ server, address });
+      logger.debug('Listening on', {
+        address:
+          info && typeof info === 'object'
+            ? `${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`
+            : address.host,
+      });
+    }
+  } catch (err) {
+    // One listener that cannot bind stops the start; the ones already bound are closed, not left behind.
+    await Promise.all(servers.map((s) => new Promise((r) => s.server.close(r))));
+    throw err;
+  }
+  const server = servers[0]!.server;
+  const address = servers[0]!.address;
   if (active?.tls) {
-    logger.info('TLS is enabled.', { http2: false });
+    logger.debug('TLS is enabled.', { http2: false });
     if (active.web.http.http2) {
-      logger.info('http_server_config.http2 is accepted but HTTP/2 is not provided; serving HTTP/1.1');
+      logger.warn('http_server_config.http2 is accepted but HTTP/2 is not provided; serving HTTP/1.1');
     }
   } else {
-    logger.info('TLS is disabled.', { http2: false });
+    logger.debug('TLS is disabled.', { http2: false });
   }
 
   let watcher: FSWatcher | undefined;
@@ -308,13 +371,15 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
         );
       }
       if (next.tls) {
-        const s = server as https.Server;
-        s.setSecureContext(next.tls.secureContext);
-        // tls.Server reads these per connection; they are not part of the secure context.
-        Object.assign(s, {
-          requestCert: next.tls.requestCert,
-          rejectUnauthorized: next.tls.rejectUnauthorized,
-        });
+        for (const { server: one } of servers) {
+          const s = one as https.Server;
+          s.setSecureContext(next.tls.secureContext);
+          // tls.Server reads these per connection; they are not part of the secure context.
+          Object.assign(s, {
+            requestCert: next.tls.requestCert,
+            rejectUnauthorized: next.tls.rejectUnauthorized,
+          });
+        }
       }
       active = next;
       for (const w of next.web.warnings) logger.warn(w, { file: configPath });
@@ -370,18 +435,30 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Listeni
     await watcher?.close();
     // Only waits for a reload in flight to settle; how it ended was already handed to whoever started it.
     await reloading.catch(() => undefined);
-    await new Promise<void>((resolvePromise) => {
-      const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-      force.unref();
-      server.close(() => {
-        clearTimeout(force);
-        resolvePromise();
-      });
-      server.closeIdleConnections();
-    });
+    await Promise.all(
+      servers.map(
+        ({ server: one }) =>
+          new Promise<void>((resolvePromise) => {
+            const force = setTimeout(() => one.closeAllConnections(), CLOSE_GRACE_MS);
+            force.unref();
+            one.close(() => {
+              clearTimeout(force);
+              resolvePromise();
+            });
+            one.closeIdleConnections();
+          }),
+      ),
+    );
     // After the server: a request still waiting for its bcrypt check gets its answer.
     await verifier.close();
   };
 
-  return { server, address, tls: Boolean(active?.tls), reload, close };
+  return {
+    server,
+    address,
+    listeners: servers.map((s) => ({ server: s.server, address: s.address })),
+    tls: Boolean(active?.tls),
+    reload,
+    close,
+  };
 }

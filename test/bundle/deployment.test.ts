@@ -57,3 +57,24 @@ describe('docs/deployment.md', () => {
     }
   });
 });
+
+describe('the waivers entries of the deployment recipes', () => {
+  test("each is a valid waivers file for the exporter's own parser, scoped to containers", async () => {
+    const { CATALOG } = await import('../../src/controls/catalog.js');
+    const { parseWaivers } = await import('../../src/policy/parseWaivers.js');
+    const names = [...text.matchAll(/<!-- test: (waivers-[\w-]+) -->/g)].map((m) => m[1]!);
+    assert.deepEqual(names.sort(), ['waivers-compose', 'waivers-docker-run', 'waivers-kubernetes']);
+    for (const name of names) {
+      const m = new RegExp(`<!-- test: ${name} -->\\n\`\`\`yaml\\n([\\s\\S]*?)\\n\`\`\``).exec(text);
+      // Read as of the day the examples were written (their expiry is a fixed date), with the default 1 y limit.
+      const policy = parseWaivers(m![1]!, {
+        file: name,
+        controls: CATALOG,
+        now: Date.parse('2026-12-01T00:00:00Z'),
+        maxDurationMs: 365 * 86_400_000,
+      });
+      assert.ok(policy.waivers.length > 0, name);
+      for (const w of policy.waivers) assert.ok(w.containers, `${name}: scoped to containers`);
+    }
+  });
+});

@@ -32,7 +32,7 @@ describe('check', { skip, timeout: 180_000 }, () => {
   test('exit 2 on a usage error, with a message', async () => {
     const r = await runCli(['check', '--format', 'yaml']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--format must be one of text, json, sarif/);
+    assert.match(r.stderr, /--format must be one of text, table, json, sarif/);
     assert.equal((await runCli(['check', '--docker.host=ssh://me@h'])).code, 2);
   });
 
@@ -54,7 +54,17 @@ describe('check', { skip, timeout: 180_000 }, () => {
     assert.equal(sarif.version, '2.1.0');
     assert.ok(sarif.runs[0].results.some((x: { ruleId: string }) => x.ruleId === 'rootless'));
     const text = await runCli(['check', `--docker.host=${daemon.host}`, '--fail-on', 'none']);
-    assert.match(text.stdout, /PASS\s+2\.17\s+userland_proxy/);
+    // Passing controls are collapsed to a list of ids after the failing ones.
+    assert.match(text.stdout, /\nPassing: \d+ [\s\S]*\buserland_proxy\b/);
+    const table = await runCli([
+      'check',
+      `--docker.host=${daemon.host}`,
+      '--fail-on',
+      'none',
+      '--format',
+      'table',
+    ]);
+    assert.match(table.stdout, /^PASS +\w+ +2\.17 +userland_proxy /m);
     assert.ok(!text.stdout.includes('\x1b['), 'no colour when stdout is not a terminal');
   });
 

@@ -265,7 +265,7 @@ describe('runtime controls on a real dockerd', { skip, timeout: 300_000 }, () =>
     serve.stdout.on('data', (d) => (logs += d));
     serve.stderr.on('data', (d) => (logs += d));
     try {
-      await waitFor('first evaluation logged', async () => logs.includes('first evaluation done'), 60_000);
+      await waitFor('start logged', async () => logs.includes('msg=started'), 60_000);
       await daemon.docker([
         'create',
         '--name',
@@ -324,7 +324,7 @@ describe('runtime controls on a real dockerd', { skip, timeout: 300_000 }, () =>
   test('the text report lists failing containers under their control', async () => {
     const r = await runCli(['check', '--format', 'text', '--fail-on=none', `--docker.host=${daemon.host}`]);
     const block = r.stdout.split('\n');
-    const at = block.findIndex((l) => / container_privileged /.test(l));
+    const at = block.findIndex((l) => /^ +FAIL \S+ container_privileged: /.test(l));
     assert.ok(at >= 0, r.stdout);
     assert.match(block[at + 1]!, /^ +- privileged \(busybox\): privileged/);
   });

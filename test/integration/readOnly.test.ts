@@ -6,6 +6,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
+import { DOCKER_API_ENDPOINTS, normalizeEndpoint } from '../../src/sources/dockerApi/requestLog.js';
 import { dockerdUnavailableReason, type SandboxDaemon, startDaemon } from '../support/dockerd.js';
 import { runCli, startTestExporter, type TestExporter, waitFor } from '../support/exporter.js';
 
@@ -101,6 +102,12 @@ describe('read-only', { skip, timeout: 180_000 }, () => {
       proxy.requests.some((r) => r.path.endsWith('/_ping')),
       'API version negotiated from /_ping',
     );
+    // The request counters start at 0 for a known list of endpoints: every request made is on it.
+    const known = new Set(DOCKER_API_ENDPOINTS.map((e) => `${e.method} ${e.endpoint}`));
+    for (const r of proxy.requests) {
+      const key = `${r.method} ${normalizeEndpoint(r.path)}`;
+      assert.ok(known.has(key), `${key} is missing from DOCKER_API_ENDPOINTS`);
+    }
   });
 
   test('a scrape makes no Docker API request', async () => {

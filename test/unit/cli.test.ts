@@ -11,7 +11,7 @@ describe('flags', () => {
     const o = parseArgs([], {});
     assert.equal(o.command, 'serve');
     if (o.command !== 'serve') return;
-    assert.equal(o.listenAddress, ':9612');
+    assert.deepEqual(o.listenAddresses, [':9612']);
     assert.equal(o.telemetryPath, '/metrics');
     assert.equal(o.dockerHost, 'unix:///var/run/docker.sock');
     assert.equal(o.resyncIntervalMs, 300_000);
@@ -37,9 +37,24 @@ describe('flags', () => {
       {},
     );
     if (o.command !== 'serve') throw new Error('serve expected');
-    assert.equal(o.listenAddress, '127.0.0.1:1');
+    assert.deepEqual(o.listenAddresses, ['127.0.0.1:1']);
     assert.equal(o.logFormat, 'json');
     assert.equal(o.tls.verify, false);
+  });
+  test('healthcheck takes the flags of serve, so the exporter command line can be reused', () => {
+    const o = parseArgs(['healthcheck', '--web.listen-address=127.0.0.1:9999', '--host.root=/host'], {});
+    assert.equal(o.command, 'healthcheck');
+    assert.deepEqual(o.command === 'healthcheck' && o.listenAddresses, ['127.0.0.1:9999']);
+    assert.throws(() => parseArgs(['healthcheck', '--format=json'], {}), /not a flag of the serve command/);
+  });
+  test('--host.docker-socket', () => {
+    const o = parseArgs(['--docker.host=tcp://proxy:2375', '--host.docker-socket=/var/run/docker.sock'], {});
+    assert.equal(o.command === 'serve' && o.hostDockerSocket, '/var/run/docker.sock');
+    assert.equal(
+      parseArgs([], {}).command === 'serve' &&
+        (parseArgs([], {}) as { hostDockerSocket?: string }).hostDockerSocket,
+      undefined,
+    );
   });
   test('check flags and choices', () => {
     const o = parseArgs(['check', '--format', 'sarif', '--fail-on=high'], {});
@@ -68,7 +83,7 @@ describe('flags', () => {
   });
   test('usage errors', () => {
     assert.throws(() => parseArgs(['--nope'], {}), UsageError);
-    assert.throws(() => parseArgs(['check', '--format', 'xml'], {}), /one of text, json, sarif/);
+    assert.throws(() => parseArgs(['check', '--format', 'xml'], {}), /one of text, table, json, sarif/);
     assert.throws(() => parseArgs(['--format', 'json'], {}), /not a flag of the serve command/);
     assert.throws(() => parseArgs(['--web.telemetry-path', 'metrics'], {}), /start with \//);
     assert.throws(() => parseArgs(['--docker.resync-interval', '5 minutes'], {}), /invalid duration/);
@@ -105,5 +120,43 @@ describe('check exit codes', () => {
     assert.equal(exitCodeFor(e, 'medium'), 1);
     assert.equal(exitCodeFor(e, 'high'), 0);
     assert.equal(exitCodeFor(e, 'none'), 0);
+  });
+});
+
+describe('help', () => {
+  const help = (argv: string[]) => {
+    const o = parseArgs(argv, {});
+    if (o.command !== 'help') throw new Error(`help expected for ${argv.join(' ')}`);
+    return o.text;
+  };
+  test('--help: commands, then flags grouped by area, each with what it expects', () => {
+    const text = help(['--help']);
+    assert.match(
+      text,
+      /^Commands:\n {2}serve .*\n.*\n {2}check .*\n.*\n {2}healthcheck .*\n.*\n {2}help \[COMMAND\]/m,
+    );
+    const headings = [...text.matchAll(/^(\w+)[^\n]*:$/gm)].map((m) => m[1]);
+    assert.deepEqual(headings, ['Commands', 'Docker', 'Host', 'Web', 'Logging', 'Policy', 'Other']);
+    assert.doesNotMatch(text, /VALUE/);
+    assert.match(text, /--docker\.host=URL\n/);
+    assert.match(text, /--web\.listen-address=\[HOST\]:PORT\n/);
+    assert.match(text, /--docker\.timeout=DURATION\n/);
+    assert.match(text, /--\[no-\]web\.systemd-socket\n/);
+    assert.doesNotMatch(text, /--fail-on=/, 'check flags only in help check');
+    for (const line of text.split('\n')) assert.ok(line.length <= 80, `over 80 columns: ${line}`);
+  });
+  test('help, help serve, help check, check --help', () => {
+    assert.equal(help(['help']), help(['--help']));
+    assert.equal(help(['help', 'serve']), help(['serve', '--help']));
+    const check = help(['help', 'check']);
+    assert.equal(check, help(['check', '--help']));
+    assert.match(check, /^Report \(check\):$/m);
+    assert.match(check, /--fail-on=SEVERITY/);
+    assert.match(check, /--format=FORMAT\n.*one of text, table, json, sarif/);
+    assert.doesNotMatch(check, /--web\./);
+    assert.doesNotMatch(check, /VALUE/);
+  });
+  test('help of an unknown command is a usage error', () => {
+    assert.throws(() => parseArgs(['help', 'deploy'], {}), UsageError);
   });
 });

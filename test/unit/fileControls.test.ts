@@ -83,3 +83,15 @@ describe('daemon.json ownership and permissions (3.17, 3.18)', () => {
     assert.equal(run(daemonJsonOwnership, { config: {}, daemonJsonStat: { gid: 999 } }).status, 'fail');
   });
 });
+
+describe('a file the non-root exporter may not see (a root-only directory on its path)', () => {
+  test('is an error naming the path and what would let the exporter see it, never a missing file', () => {
+    const r = run(socketPermissions, { socket: { exists: false, denied: true, kind: null } });
+    assert.equal(r.status, 'error');
+    assert.match(r.reason, /cannot stat \S+: permission denied .*CAP_DAC_READ_SEARCH/);
+    assert.equal(
+      run(socketOwnership, { socket: { exists: false, denied: true, kind: null } }).status,
+      'error',
+    );
+  });
+});

@@ -30,6 +30,13 @@ function locate(
   const target = base.target(ctx);
   const files = target === null ? [] : 'path' in target ? [target] : [...target];
   if (files.length === 0) return { verdict: notApplicable(base.absentReason) };
+  const denied = files.filter((f) => f.denied);
+  if (denied.length > 0) {
+    throw new ControlError(
+      `cannot stat ${denied.map((f) => f.path).join(', ')}: permission denied to the exporter's user on a directory ` +
+        'of the path (root, or CAP_DAC_READ_SEARCH, would see it)',
+    );
+  }
   const present = files.filter((f) => f.exists);
   if (present.length === 0) {
     const names = files.map((f) => f.path).join(', ');

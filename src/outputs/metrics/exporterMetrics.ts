@@ -1,7 +1,7 @@
 // The exporter's own instrumentation: process metrics, evaluations and its Docker API requests.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { Monitor } from '../../evaluation/monitor.js';
-import type { RequestLog } from '../../sources/dockerApi/requestLog.js';
+import { type Monitor, TRIGGERS } from '../../evaluation/monitor.js';
+import { DOCKER_API_ENDPOINTS, type RequestLog } from '../../sources/dockerApi/requestLog.js';
 import type { ProbeLog } from '../../sources/exposure/probeLog.js';
 import { registerProbeMetrics } from './exposureMetrics.js';
 
@@ -49,6 +49,7 @@ export function exporterRegistry(opts: {
     registers: [registry],
     collect() {
       this.reset();
+      for (const trigger of TRIGGERS) this.inc({ trigger }, 0);
       for (const [trigger, n] of monitor.triggerCounts) this.inc({ trigger }, n);
     },
   });
@@ -68,6 +69,7 @@ export function exporterRegistry(opts: {
     registers: [registry],
     collect() {
       this.reset();
+      for (const e of DOCKER_API_ENDPOINTS) this.inc({ method: e.method, endpoint: e.endpoint }, 0);
       for (const e of requests.entries()) this.inc({ method: e.method, endpoint: e.endpoint }, e.count);
     },
   });
@@ -78,6 +80,7 @@ export function exporterRegistry(opts: {
     registers: [registry],
     collect() {
       this.reset();
+      for (const e of DOCKER_API_ENDPOINTS) this.inc({ method: e.method, endpoint: e.endpoint }, 0);
       for (const e of requests.failureEntries())
         this.inc({ method: e.method, endpoint: e.endpoint }, e.count);
     },

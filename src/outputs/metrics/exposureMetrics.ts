@@ -2,7 +2,7 @@
 // and the probe counter among the exporter's own metrics.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Evaluation } from '../../evaluation/types.js';
-import type { ProbeLog } from '../../sources/exposure/probeLog.js';
+import { PROBE_OUTCOMES, PROBE_SCHEMES, type ProbeLog } from '../../sources/exposure/probeLog.js';
 import { labelValue } from './labelValue.js';
 
 export function renderExposureMetrics(registry: Registry, evaluation: Evaluation): void {
@@ -40,6 +40,8 @@ export function registerProbeMetrics(registry: Registry, probes: ProbeLog): void
     registers: [registry],
     collect() {
       this.reset();
+      for (const scheme of PROBE_SCHEMES)
+        for (const outcome of PROBE_OUTCOMES) this.inc({ scheme, outcome }, 0);
       for (const e of probes.entries()) this.inc({ scheme: e.scheme, outcome: e.outcome }, e.count);
     },
   });

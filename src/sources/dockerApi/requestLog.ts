@@ -20,6 +20,21 @@ export function normalizeEndpoint(path: string): string {
   return `/${parts.join('/')}`;
 }
 
+/**
+ * Every request the exporter makes, as counted: the `dockersec_docker_api_request*_total` series start at 0 for
+ * these, so `increase()` sees the first failure. The read-only test keeps this list honest.
+ */
+export const DOCKER_API_ENDPOINTS: readonly { readonly method: string; readonly endpoint: string }[] = [
+  { method: 'GET', endpoint: '/_ping' },
+  { method: 'GET', endpoint: '/version' },
+  { method: 'GET', endpoint: '/info' },
+  { method: 'GET', endpoint: '/networks/{id}' },
+  { method: 'GET', endpoint: '/events' },
+  { method: 'GET', endpoint: '/containers/json' },
+  { method: 'GET', endpoint: '/containers/{id}/json' },
+  { method: 'GET', endpoint: '/containers/{id}/top' },
+];
+
 export class RequestLog {
   private readonly counts = new Map<string, { method: string; endpoint: string; count: number }>();
   private readonly failures = new Map<string, { method: string; endpoint: string; count: number }>();

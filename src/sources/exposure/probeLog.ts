@@ -2,6 +2,21 @@
 // without the exporter's client, once per evaluation and never per scrape.
 import type { ProbeOutcome } from '../../facts/exposureTypes.js';
 
+/** Every scheme and outcome a probe can have, so their counters start at 0 (checked against the type). */
+const OUTCOMES: Record<ProbeOutcome, true> = {
+  answered: true,
+  not_docker: true,
+  tls_required: true,
+  not_tls: true,
+  client_cert_required: true,
+  refused: true,
+  timeout: true,
+  error: true,
+  skipped: true,
+};
+export const PROBE_OUTCOMES = Object.keys(OUTCOMES) as ProbeOutcome[];
+export const PROBE_SCHEMES = ['http', 'https'] as const;
+
 export class ProbeLog {
   private readonly counts = new Map<string, { scheme: string; outcome: ProbeOutcome; count: number }>();
 

@@ -37,7 +37,11 @@ async function containerdSocket(paths: HostPaths, input: HostFilesInput): Promis
   const system = await statPath(paths, input.systemContainerdSocket);
   if (system.exists) return { path: input.systemContainerdSocket, origin: 'system', stat: system };
   const supervised = posix.join(input.execRoot, 'containerd', 'containerd.sock');
-  return { path: supervised, origin: 'supervised', stat: await statPath(paths, supervised) };
+  const own = await statPath(paths, supervised);
+  // A system socket the exporter may not see could still be the one dockerd uses: its controls say so.
+  if (!own.exists && system.denied)
+    return { path: input.systemContainerdSocket, origin: 'system', stat: system };
+  return { path: supervised, origin: 'supervised', stat: own };
 }
 
 async function dataRootMount(paths: HostPaths, input: HostFilesInput): Promise<DataRootMount> {

@@ -171,3 +171,28 @@ export function expandExecLine(line: string, env: Readonly<Record<string, string
   // argv[0] may be given in the prefix form "@/path name"; the second word is then argv[0] itself.
   return prefix.includes('@') ? [argv[0]!, ...argv.slice(2)] : argv;
 }
+
+/**
+ * The physical line (from 1) of the last `Key=` assignment with a value in a unit file's [Service] section, or
+ * `reset` when its last assignment is empty (which clears the list), or null when it assigns none.
+ */
+export function lastAssignmentLine(text: string, section: string, key: string): number | 'reset' | null {
+  let current = '';
+  let found: number | 'reset' | null = null;
+  const lines = text.split('\n');
+  let continued = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    const wasContinued = continued;
+    continued = line.endsWith('\\') && !line.startsWith('#') && !line.startsWith(';');
+    if (wasContinued || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[([^\]]+)\]$/.exec(line);
+    if (header) {
+      current = header[1]!;
+      continue;
+    }
+    const m = /^([A-Za-z0-9]+)\s*=\s*(.*)$/.exec(line);
+    if (current === section && m && m[1] === key) found = m[2]!.trim() === '' ? 'reset' : i + 1;
+  }
+  return found;
+}

@@ -12,6 +12,7 @@ import {
   applyUnitText,
   type Directives,
   expandExecLine,
+  lastAssignmentLine,
   parseEnvironmentAssignments,
   parseEnvironmentFile,
 } from './unitFile.js';
@@ -68,18 +69,30 @@ export async function findUnit(paths: HostPaths, name: string): Promise<UnitFile
   }
   const directives: Directives = {};
   const dropIns: FileStat[] = [];
+  let execStartAt: { path: string; line: number } | null = null;
+  const noteExecStart = (path: string, text: string) => {
+    const at = lastAssignmentLine(text, 'Service', 'ExecStart');
+    if (at === 'reset') execStartAt = null;
+    else if (at !== null) execStartAt = { path, line: at };
+  };
   if (!masked) {
-    if (fragment) applyUnitText(directives, await readText(paths, fragment.path));
+    if (fragment) {
+      const text = await readText(paths, fragment.path);
+      applyUnitText(directives, text);
+      noteExecStart(fragment.path, text);
+    }
     for (const file of [...chosen.keys()].sort()) {
       const hostPath = chosen.get(file)!;
       if (await isMasked(paths, hostPath)) continue;
       const st = await statPath(paths, hostPath);
       if (!st.exists || st.kind !== 'file') continue;
       dropIns.push(st);
-      applyUnitText(directives, await readText(paths, hostPath));
+      const text = await readText(paths, hostPath);
+      applyUnitText(directives, text);
+      noteExecStart(hostPath, text);
     }
   }
-  return { name, fragment, masked, dropIns, directives };
+  return { name, fragment, masked, dropIns, directives, execStartAt };
 }
 
 /** The systemd service dockerd runs in, from its cgroup path (v2 "0::" or the v1 name=systemd hierarchy). */
