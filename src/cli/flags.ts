@@ -220,7 +220,7 @@ const FLAGS: readonly FlagDef[] = [
   },
   {
     name: 'cis.version',
-    group: 'report',
+    group: 'policy',
     placeholder: 'VERSION',
     kind: 'string',
     help: 'CIS Docker Benchmark version whose ids metrics (dockersec_control_info{cis}), reports and SARIF show.',
