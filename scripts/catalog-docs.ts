@@ -17,7 +17,12 @@ import { selectors } from '../alerts/src/promql.js';
 import { type AlertingRule, isAlertingRule } from '../alerts/src/types.js';
 import { waiverAlerts } from '../alerts/src/waiverAlerts.js';
 import { CATALOG, cisId } from '../src/controls/catalog.js';
-import { type ControlDefinition, SECTIONS } from '../src/controls/types.js';
+import {
+  CIS_VERSIONS,
+  type ControlDefinition,
+  DEFAULT_CIS_VERSION,
+  SECTIONS,
+} from '../src/controls/types.js';
 import { SOURCES } from '../src/sources/factSources.js';
 import type { Refresh } from '../src/sources/source.js';
 
@@ -141,7 +146,7 @@ export function readmeControls(catalog: readonly ControlDefinition[] = CATALOG):
       '',
       ...compactTable(
         ['id', 'CIS', 'severity', 'control'],
-        controls.map((c) => [code(c.id), cisId(c) ?? '-', c.severity, cell(c.title)]),
+        controls.map((c) => [code(c.id), cisCell(c, '-'), c.severity, cell(c.title)]),
       ),
     );
   }
@@ -165,6 +170,21 @@ const REFRESH_WORDS: Record<Refresh, string> = {
   all: 'the resync',
 };
 
+/** Every CIS version's id, newest first: "2.8 (1.6.0, 1.7.0: 2.7)"; the chosen one is --cis.version's. */
+export function cisCell(control: ControlDefinition, none = 'none'): string {
+  const newest = cisId(control);
+  const older = CIS_VERSIONS.filter((v) => v !== DEFAULT_CIS_VERSION);
+  const differing = older.filter((v) => cisId(control, v) !== newest);
+  const head = newest ?? none;
+  if (differing.length === 0) return head;
+  const groups = new Map<string, string[]>();
+  for (const v of differing) {
+    const id = cisId(control, v) ?? none;
+    groups.set(id, [...(groups.get(id) ?? []), v]);
+  }
+  return `${head} (${[...groups].map(([id, vs]) => `${vs.join(', ')}: ${id}`).join('; ')})`;
+}
+
 /** The first lines of docs/runbooks/ID.md, through HEADER_END. */
 export function runbookHeader(control: ControlDefinition, alerts: readonly AlertingRule[] = ALERTS): string {
   return [
@@ -172,7 +192,7 @@ export function runbookHeader(control: ControlDefinition, alerts: readonly Alert
     '',
     ...paddedTable(
       ['Control', 'CIS', 'Severity', 'Alert'],
-      [[code(control.id), cisId(control) ?? 'none', control.severity, cell(alertCell(control, alerts))]],
+      [[code(control.id), cisCell(control), control.severity, cell(alertCell(control, alerts))]],
     ),
     '',
     HEADER_END,
@@ -190,7 +210,7 @@ export function runbookIndexControls(catalog: readonly ControlDefinition[] = CAT
       '',
       ...paddedTable(
         ['Control', 'CIS', 'Severity'],
-        controls.map((c) => [`[${c.id}](${c.id}.md)`, cisId(c) ?? 'none', c.severity]),
+        controls.map((c) => [`[${c.id}](${c.id}.md)`, cisCell(c), c.severity]),
       ),
     );
   }

@@ -33,6 +33,8 @@ if ! grep -rqs '^Suites:.*trixie' /etc/apt/sources.list.d/ && [[ -f /etc/apt/sou
   printf 'Package: *\nPin: release n=trixie\nPin-Priority: 1\n' >/etc/apt/preferences.d/dockersec-trixie
   apt-get update -qq
 fi
+# dockerd 26.1 (trixie) and 28.5 (sid) for the release matrix, unpacked beside bookworm's 20.10 (idempotent).
+bash scripts/dockerd-releases.sh 26.1 28.5
 
 npm ci --no-audit --no-fund --loglevel=error
 npm run build
@@ -42,3 +44,12 @@ npx tsc -p tsconfig.json --noEmit
 # Integration tests start real daemons and servers; two files at a time suits the 2-core machines.
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 node --import tsx --test --test-concurrency=2 --test-timeout=900000 "${files[@]}"
+
+# The release matrix (issue 13): the real-daemon tests of daemon configuration, TLS, exposure, drift and
+# containers again against dockerd 26.1 and 28.5 (the run above used bookworm's 20.10).
+matrix=(test/integration/daemonConfigs.test.ts test/integration/exposure.test.ts test/integration/drift.test.ts
+  test/integration/containers.test.ts test/integration/containersLive.test.ts)
+for release in ${DOCKERD_RELEASES:-26.1 28.5}; do
+  echo "== dockerd $release"
+  DOCKERD_RELEASE=$release node --import tsx --test --test-concurrency=2 --test-timeout=900000 "${matrix[@]}"
+done

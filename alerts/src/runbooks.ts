@@ -15,8 +15,12 @@ export interface Runbook {
   readonly text: string;
 }
 
-/** `| \`tls\` | 2.7 | critical | … |`: the first data row of the header table (cells may be padded). */
-const CONTROL_ROW = /^\|\s*`([a-z0-9_]+)`\s*\|\s*([0-9.]+|none)\s*\|\s*(critical|high|medium|low|info)\s*\|/m;
+/**
+ * `| \`tls\` | 2.8 (1.6.0, 1.7.0: 2.7) | critical | … |`: the first data row of the header table (cells may be
+ * padded). The CIS cell leads with the newest version's id; older ones that differ follow in brackets.
+ */
+const CONTROL_ROW =
+  /^\|\s*`([a-z0-9_]+)`\s*\|\s*([0-9.]+|none)(?:\s*\([^)|]*\))?\s*\|\s*(critical|high|medium|low|info)\s*\|/m;
 
 export function parseRunbook(name: string, text: string): Runbook {
   const title = /^# (.+)$/m.exec(text)?.[1];

@@ -1,5 +1,5 @@
 // Flags in the Prometheus exporter style (kingpin): --name=value or --name value, --flag / --no-flag for booleans.
-import { SEVERITIES, type Severity } from '../controls/types.js';
+import { CIS_VERSIONS, type CisVersion, SEVERITIES, type Severity } from '../controls/types.js';
 import type { LogFormat, LogLevel } from '../log.js';
 import { parseListenAddress } from '../web/listenAddress.js';
 
@@ -219,6 +219,16 @@ const FLAGS: readonly FlagDef[] = [
     commands: ['serve'],
   },
   {
+    name: 'cis.version',
+    group: 'policy',
+    placeholder: 'VERSION',
+    kind: 'string',
+    help: 'CIS Docker Benchmark version whose ids metrics (dockersec_control_info{cis}), reports and SARIF show.',
+    default: CIS_VERSIONS[CIS_VERSIONS.length - 1],
+    choices: CIS_VERSIONS,
+    commands: BOTH,
+  },
+  {
     name: 'waivers.file',
     group: 'policy',
     placeholder: 'PATH',
@@ -259,6 +269,14 @@ const FLAGS: readonly FlagDef[] = [
     help: 'Most dockersec_container_control_failing series per scrape; counts stay exact and dockersec_container_series_dropped_total counts the rest.',
     default: '500',
     commands: ['serve'],
+  },
+  {
+    name: 'docker.release',
+    group: 'docker',
+    placeholder: 'VERSION',
+    kind: 'string',
+    help: "Judge daemon.json by the rules of this dockerd release (e.g. 28.5 or 26.1.5), without a daemon; the running daemon's version otherwise, else the newest release known.",
+    commands: ['check'],
   },
   {
     name: 'format',
@@ -392,6 +410,8 @@ export interface CommonOptions {
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly swarmExpected: boolean;
+  /** --cis.version. */
+  readonly cisVersion: CisVersion;
   /** --host.trusted-users, undefined when not given. */
   readonly trustedUsers: readonly string[] | undefined;
   readonly tlsExpiryWarningMs: number;
@@ -423,6 +443,8 @@ export interface CheckOptions extends CommonOptions {
   /** --quiet: one line per failing control and the summary. */
   readonly quiet: boolean;
   readonly failOn: Severity | 'none';
+  /** --docker.release: the dockerd release whose rules apply, instead of the running one's. */
+  readonly dockerRelease: string | undefined;
   readonly output: string | undefined;
   readonly color: boolean | undefined;
   /** --controls, --sections, --skip as given (checked against the catalog by check). */
@@ -595,6 +617,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     logLevel: get('log.level') as LogLevel,
     logFormat: get('log.format') as LogFormat,
     swarmExpected: bool('swarm.expected') ?? false,
+    cisVersion: get('cis.version') as CisVersion,
     trustedUsers: values.has('host.trusted-users')
       ? values
           .get('host.trusted-users')!
@@ -609,6 +632,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   };
   if (values.get('waivers.file') === '') throw new UsageError('--waivers.file needs a path');
   if (command === 'check') {
+    const dockerRelease = values.get('docker.release');
+    if (dockerRelease !== undefined && !/^v?\d{1,4}\.\d{1,4}(\.\d{1,4})?$/.test(dockerRelease)) {
+      throw new UsageError(
+        `--docker.release must be a dockerd version such as 28.5 or 26.1.5 (got ${JSON.stringify(dockerRelease)})`,
+      );
+    }
     const list = (n: string): string[] | undefined => {
       if (!values.has(n)) return undefined;
       const items = values
@@ -625,6 +654,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       command,
       format: get('format') as CheckOptions['format'],
       failOn: get('fail-on') as CheckOptions['failOn'],
+      dockerRelease,
       output: values.get('output'),
       color: bool('color'),
       width: values.has('width') ? reportWidth(values.get('width')!) : undefined,

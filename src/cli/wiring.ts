@@ -19,7 +19,10 @@ export interface Wiring {
   readonly probes: ProbeLog;
 }
 
-export function wire(opts: CommonOptions, env: NodeJS.ProcessEnv = process.env): Wiring {
+export function wire(
+  opts: CommonOptions & { readonly dockerRelease?: string | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+): Wiring {
   const paths = new HostPaths(opts.hostRoot);
   const endpoint = parseDockerHost(opts.dockerHost, tlsFromEnvAndFlags(env, opts.tls));
   const requests = new RequestLog();
@@ -40,6 +43,8 @@ export function wire(opts: CommonOptions, env: NodeJS.ProcessEnv = process.env):
     probes,
     tlsExpiryWarningSeconds: opts.tlsExpiryWarningMs / 1000,
     trustedUsers: opts.trustedUsers,
+    cisVersion: opts.cisVersion,
+    ...(opts.dockerRelease ? { dockerRelease: opts.dockerRelease } : {}),
     hostDockerSocket: opts.hostDockerSocket,
   });
   return { paths, requests, api, collector, containers, probes };

@@ -1,6 +1,8 @@
 // The one way to declare a control. Helpers for container, file and audit controls build their definitions
 // through it, so every control is checked the same way and the catalog can tell a control from anything else
 // a module exports.
+
+import { completeCisIds } from './cisVersions.js';
 import {
   CIS_VERSIONS,
   type CisVersion,
@@ -32,7 +34,7 @@ export function defineControl(spec: ControlDefinition): ControlDefinition {
   }
   const control: ControlDefinition = Object.freeze({
     ...spec,
-    cis: Object.freeze({ ...spec.cis }),
+    cis: Object.freeze({ ...completeCisIds(spec.cis) }),
     requires: Object.freeze([...spec.requires]),
   });
   DEFINED.add(control);

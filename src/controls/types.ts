@@ -61,10 +61,10 @@ export interface ControlMemo {
 }
 
 /** CIS Docker Benchmark versions the catalog maps its controls to. */
-export const CIS_VERSIONS = ['1.6.0'] as const;
+export const CIS_VERSIONS = ['1.6.0', '1.7.0', '1.8.0'] as const;
 export type CisVersion = (typeof CIS_VERSIONS)[number];
 /** The version whose ids reports, metrics and runbooks show. */
-export const DEFAULT_CIS_VERSION: CisVersion = '1.6.0';
+export const DEFAULT_CIS_VERSION: CisVersion = '1.8.0';
 /** A control's number in each benchmark version that has it; `{}` for controls beyond the benchmark. */
 export type CisIds = Readonly<Partial<Record<CisVersion, string>>>;
 
@@ -102,7 +102,7 @@ export interface WaivedContainer extends ContainerFinding {
 export interface ControlResult {
   readonly id: string;
   readonly title: string;
-  /** The control's id in DEFAULT_CIS_VERSION, or null. */
+  /** The control's id in the CIS version chosen (--cis.version, default DEFAULT_CIS_VERSION), or null. */
   readonly cis: string | null;
   readonly section: Section;
   readonly severity: Severity;

@@ -1,7 +1,7 @@
 // The dockerd model: what the daemon described by one facts snapshot will do, computed once per evaluation
 // into an immutable view. Controls, the exposure summary and the metrics read it; none of them re-derives it.
 import { dockerdConfigFile } from '../facts/dockerd/flags.js';
-import type { DockerdRelease } from '../facts/dockerd/releases.js';
+import { type DockerdRelease, releaseFor } from '../facts/dockerd/releases.js';
 import type { Facts } from '../facts/types.js';
 import { type CertificateInUse, certificatesInUse } from './certificates.js';
 import { type ValidateDaemonConfigResult, validateDaemonConfig } from './config/validateDaemonConfig.js';
@@ -9,7 +9,7 @@ import { computeDrift, type DriftReport } from './drift/drift.js';
 import { type Derived, derive, UndecidableError } from './errors.js';
 import { type DaemonOption, daemonOptions } from './options.js';
 import { hasSecurityOption, type SecurityOption, securityOptions } from './securityOptions.js';
-import { type DaemonSettings, readSettings } from './settings.js';
+import { type DaemonSettings, readSettings, runningVersion } from './settings.js';
 import { type ConfiguredListeners, configuredListeners, type TlsMode, tlsMode } from './tls.js';
 
 export interface DockerdModel {
@@ -36,7 +36,7 @@ export interface DockerdModel {
 }
 
 export function modelDockerd(facts: Facts): DockerdModel {
-  const settings = readSettings(facts);
+  const settings = readSettings(facts, facts.exporter.dockerRelease);
   const api = facts.api.ok ? facts.api.value : null;
   const tls = derive(() => tlsMode(settings, facts));
   return Object.freeze({
@@ -58,15 +58,23 @@ function validateConfigFile(facts: Facts): ValidateDaemonConfigResult {
     throw new UndecidableError(`daemon.json unavailable: ${facts.daemonConfig.error}`);
   const file = facts.daemonConfig.value;
   const dockerd = facts.dockerd.ok ? facts.dockerd.value : null;
-  return validateDaemonConfig({
+  const pinned = facts.exporter.dockerRelease ?? null;
+  const running = runningVersion(facts);
+  const result = validateDaemonConfig({
     text: file.text,
     parsed: file.parsed,
     parseError: file.parseError,
+    ...(file.encoding ? { encoding: file.encoding } : {}),
+    invalidUtf8Offset: file.invalidUtf8Offset ?? null,
     args: dockerd?.args ?? null,
     // With --docker.config-file naming another file, dockerd's own --config-file says nothing about this one.
     configFileIsDockerds: !dockerd || dockerdConfigFile(dockerd.args, dockerd.cwd) === file.path,
-    serverVersion: facts.api.ok
-      ? facts.api.value.version.version || facts.api.value.info.serverVersion
-      : null,
+    serverVersion: pinned ?? running,
   });
+  if (!pinned) return result;
+  const differs = running && running !== pinned ? `; the daemon that answers runs ${running}` : '';
+  return {
+    ...result,
+    releaseNote: `validated against dockerd ${releaseFor(pinned).release.tag} rules (--docker.release=${pinned}${differs})`,
+  };
 }

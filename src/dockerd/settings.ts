@@ -152,10 +152,18 @@ export class DaemonSettings {
   }
 }
 
-/** The settings dockerd runs with as far as the facts show: daemon.json, its command line, its release's rules. */
-export function readSettings(facts: Pick<Facts, 'api' | 'daemonConfig' | 'dockerd'>): DaemonSettings {
+/** The running dockerd's version as the API reports it; null while the API is unreachable. */
+export function runningVersion(facts: Pick<Facts, 'api'>): string | null {
   const api = facts.api.ok ? facts.api.value : null;
-  const { release } = releaseFor(api?.version.version || api?.info.serverVersion || null);
+  return api?.version.version || api?.info.serverVersion || null;
+}
+
+/** The settings dockerd runs with as far as the facts show: daemon.json, its command line, its release's rules. */
+export function readSettings(
+  facts: Pick<Facts, 'api' | 'daemonConfig' | 'dockerd'>,
+  dockerRelease?: string,
+): DaemonSettings {
+  const { release } = releaseFor(dockerRelease || runningVersion(facts));
   let file: DaemonSettings['file'] = null;
   let fileProblem: string | null = null;
   if (!facts.daemonConfig.ok) fileProblem = facts.daemonConfig.error;

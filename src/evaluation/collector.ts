@@ -45,6 +45,10 @@ export interface CollectorDeps {
   readonly tlsExpiryWarningSeconds?: number;
   /** --host.trusted-users. */
   readonly trustedUsers?: readonly string[];
+  /** --cis.version. */
+  readonly cisVersion?: string;
+  /** check --docker.release. */
+  readonly dockerRelease?: string;
   /** --host.docker-socket: the daemon's socket as the host sees it, when --docker.host is a proxy. */
   readonly hostDockerSocket?: string;
 }
@@ -122,7 +126,7 @@ export class FactCollector {
     ]);
 
     const round: FirstRound = { daemonConfig, dockerd, api, homes };
-    const settings = readSettings(round);
+    const settings = readSettings(round, this.deps.dockerRelease);
     const process = dockerd.ok ? dockerd.value : null;
     const systemd = await this.read(s.systemd, refresh, () => process);
     const configBaseline = await this.read(s.configBaseline, refresh, () => ({
@@ -142,6 +146,8 @@ export class FactCollector {
         swarmExpected: this.deps.swarmExpected ?? false,
         tlsExpiryWarningSeconds: this.deps.tlsExpiryWarningSeconds,
         trustedUsers: this.deps.trustedUsers,
+        ...(this.deps.cisVersion ? { cisVersion: this.deps.cisVersion } : {}),
+        ...(this.deps.dockerRelease ? { dockerRelease: this.deps.dockerRelease } : {}),
       };
     }
     if (this.hostFacts?.from !== host) {

@@ -1,8 +1,11 @@
 // Runs every control over one facts snapshot. Pure and total: whatever the facts hold, it returns an evaluation.
 import { cisId } from '../controls/define.js';
 import {
+  CIS_VERSIONS,
+  type CisVersion,
   type ControlDefinition,
   type ControlResult,
+  DEFAULT_CIS_VERSION,
   type EvaluationContext,
   STATUSES,
   type Status,
@@ -15,6 +18,12 @@ import type { WaiverSettings } from '../policy/waivers.js';
 import { exposureSummary } from './exposureSummary.js';
 import { settingLocations } from './locations.js';
 import type { Evaluation, SourceStatus } from './types.js';
+
+/** --cis.version as the facts carry it; anything else is the newest version. */
+export function cisVersionOf(facts: Pick<Facts, 'exporter'>): CisVersion {
+  const v = facts.exporter.cisVersion;
+  return (CIS_VERSIONS as readonly string[]).includes(v ?? '') ? (v as CisVersion) : DEFAULT_CIS_VERSION;
+}
 
 /**
  * One control's result. `context` is what the control's evaluate() gets (the incremental evaluator passes one
@@ -29,7 +38,7 @@ export function runControl(
   const base = {
     id: control.id,
     title: control.title,
-    cis: cisId(control),
+    cis: cisId(control, cisVersionOf(facts)),
     section: control.section,
     severity: control.severity,
     remediation: control.remediation,
@@ -123,6 +132,7 @@ export function finishEvaluation(
     durationSeconds: (performance.now() - started) / 1000,
     results,
     sources,
+    cisVersion: cisVersionOf(facts),
     docker: {
       host: facts.exporter.dockerHost,
       reachable: api !== null,

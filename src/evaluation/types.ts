@@ -43,6 +43,8 @@ export interface Evaluation {
   readonly options: readonly DaemonOption[];
   readonly summary: Readonly<Record<Status, number>>;
   readonly daemonConfigPath: string | null;
+  /** The CIS Docker Benchmark version whose ids the results carry (--cis.version); absent means the newest. */
+  readonly cisVersion?: string;
   readonly daemonConfigMtimeSeconds: number | null;
   readonly daemonStartTimeSeconds: number | null;
   /** TLS certificate lifetimes and pending configuration changes, for the exposure metrics. */

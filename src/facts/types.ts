@@ -50,6 +50,10 @@ export interface DaemonConfigFile {
   /** The decoded top-level object; `{}` for a missing or empty file (as dockerd does), null when undecodable. */
   readonly parsed: Readonly<Record<string, unknown>> | null;
   readonly parseError: JsonParseError | null;
+  /** Set when the file starts with a UTF-16 byte order mark: `text` is then the decoded content. */
+  readonly encoding?: 'utf-16le' | 'utf-16be';
+  /** Byte offset of the first sequence that is not UTF-8 (text has U+FFFD there); null or absent when valid. */
+  readonly invalidUtf8Offset?: number | null;
 }
 
 export interface DockerdProcess {
@@ -137,6 +141,10 @@ export interface ExporterSettings {
   readonly tlsExpiryWarningSeconds?: number;
   /** --host.trusted-users: members of the docker group allowed to be there (CIS 1.1.2); undefined = not judged. */
   readonly trustedUsers?: readonly string[];
+  /** --cis.version: the CIS Docker Benchmark version whose ids results carry; default the newest. */
+  readonly cisVersion?: string;
+  /** check --docker.release: judge by this dockerd release's rules, whatever runs. */
+  readonly dockerRelease?: string;
 }
 
 export interface Facts {

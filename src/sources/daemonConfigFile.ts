@@ -4,8 +4,9 @@ import { decodeDaemonJson } from '../facts/daemonJson.js';
 import { dockerdConfigFile } from '../facts/dockerd/flags.js';
 import type { ConfigPathOrigin, DaemonConfigFile, DockerdProcess, Fact } from '../facts/types.js';
 import { factError, factOk } from '../facts/types.js';
-import { InputBoundsError, READ_LIMITS, readBoundedText } from './boundedRead.js';
+import { InputBoundsError, READ_LIMITS, readBounded } from './boundedRead.js';
 import type { HostPaths } from './hostPaths.js';
+import { decodeConfigBytes } from './textEncoding.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/docker/daemon.json';
 
@@ -51,9 +52,9 @@ export function resolveConfigPath(opts: {
 }
 
 export async function readDaemonConfig(paths: HostPaths, where: ConfigPath): Promise<Fact<DaemonConfigFile>> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readBoundedText(paths.resolve(where.path), READ_LIMITS.daemonJson, where.path);
+    bytes = await readBounded(paths.resolve(where.path), READ_LIMITS.daemonJson, where.path);
   } catch (e) {
     // A FIFO, a device, a directory or a file over the cap: the message names the path and why.
     if (e instanceof InputBoundsError) return factError(e.message);
@@ -64,6 +65,15 @@ export async function readDaemonConfig(paths: HostPaths, where: ConfigPath): Pro
     }
     return factError(`cannot read ${where.path}: ${err.message}`);
   }
+  const { text, encoding, invalidUtf8Offset } = decodeConfigBytes(bytes);
   const decoded = decodeDaemonJson(text);
-  return factOk({ ...where, exists: true, text, parsed: decoded.parsed, parseError: decoded.error });
+  return factOk({
+    ...where,
+    exists: true,
+    text,
+    parsed: decoded.parsed,
+    parseError: decoded.error,
+    ...(encoding ? { encoding } : {}),
+    invalidUtf8Offset,
+  });
 }

@@ -201,7 +201,7 @@ describe('the alerting bundle end to end', { skip: distMissingReason() }, () => 
     }
     const tls = pager.get(expectedPager()[0]!)!;
     assert.equal(tls.labels.severity, 'critical');
-    assert.equal(tls.labels.cis, '2.7');
+    assert.equal(tls.labels.cis, '2.8'); // CIS 1.8.0, the default --cis.version (2.7 in 1.6.0)
     const socket = pager.get(expectedPager()[2]!)!;
     assert.equal(socket.labels.cis, '5.32');
     assert.ok(socket.labels.image, 'the container alert names the image');

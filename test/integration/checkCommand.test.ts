@@ -64,7 +64,7 @@ describe('check', { skip, timeout: 180_000 }, () => {
       '--format',
       'table',
     ]);
-    assert.match(table.stdout, /^PASS +\w+ +2\.16 +userland_proxy /m);
+    assert.match(table.stdout, /^PASS +\w+ +2\.17 +userland_proxy /m);
     assert.ok(!text.stdout.includes('\x1b['), 'no colour when stdout is not a terminal');
   });
 

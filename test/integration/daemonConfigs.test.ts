@@ -7,8 +7,10 @@ import { makePki, type Pki } from '../support/certs.js';
 import {
   createDaemon,
   dockerdUnavailableReason,
+  RELEASE_API_VERSION,
   type SandboxDaemon,
   startDaemon,
+  testRelease,
 } from '../support/dockerd.js';
 import { checkJson, startTestExporter, statusOf } from '../support/exporter.js';
 import { getFreePort } from '../support/ports.js';
@@ -59,7 +61,7 @@ async function assertVerdicts(daemon: SandboxDaemon, expected: Expect, extraArgs
   }
 }
 
-describe('verdicts on real daemons', { skip, timeout: 300_000 }, () => {
+describe(`verdicts on real daemons (dockerd ${testRelease()})`, { skip, timeout: 300_000 }, () => {
   test('defaults: an empty daemon.json', async () => {
     const daemon = await startDaemon({ config: {} });
     try {
@@ -89,7 +91,11 @@ describe('verdicts on real daemons', { skip, timeout: 300_000 }, () => {
         daemon_json_permissions: 'pass',
         daemon_json_ownership: 'pass',
       });
-      assert.equal(report.docker.apiVersion, '1.41', 'API version negotiated from /_ping');
+      assert.equal(
+        report.docker.apiVersion,
+        RELEASE_API_VERSION[testRelease()],
+        'API version negotiated from /_ping',
+      );
       assert.equal(
         metrics.get('dockersec_source_up', { source: 'dockerd_cmdline' }),
         1,
@@ -103,7 +109,9 @@ describe('verdicts on real daemons', { skip, timeout: 300_000 }, () => {
         metrics.get('dockersec_daemon_option_enabled', { option: 'userland_proxy', source: 'config' }),
         1,
       );
-      assert.ok(metrics.get('dockersec_engine_info', { api_version: '1.41' }) === 1);
+      assert.ok(
+        metrics.get('dockersec_engine_info', { api_version: RELEASE_API_VERSION[testRelease()]! }) === 1,
+      );
     } finally {
       await daemon.destroy();
     }

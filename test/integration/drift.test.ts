@@ -2,7 +2,12 @@
 // a SIGHUP applies what it can, a restart applies the rest and the API-based verdicts follow.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { dockerdUnavailableReason, type SandboxDaemon, startDaemon } from '../support/dockerd.js';
+import {
+  dockerdUnavailableReason,
+  type SandboxDaemon,
+  startDaemon,
+  testRelease,
+} from '../support/dockerd.js';
 import {
   checkJson,
   type Metrics,
@@ -13,7 +18,10 @@ import {
 
 const skip = dockerdUnavailableReason() ?? false;
 
-describe('daemon.json edited under a running daemon', { skip, timeout: 300_000 }, () => {
+describe(`daemon.json edited under a running daemon (dockerd ${testRelease()})`, {
+  skip,
+  timeout: 300_000,
+}, () => {
   let daemon: SandboxDaemon;
   let exporter: TestExporter;
 
@@ -81,7 +89,14 @@ describe('daemon.json edited under a running daemon', { skip, timeout: 300_000 }
     const d = r.controls.find((c) => c.id === 'config_drift')!;
     assert.equal(d.status, 'fail');
     assert.match(d.reason, /icc: false configured, true running \(api\)/);
-    assert.match(d.reason, /value at start unknown for .*no-new-privileges.*userland-proxy/);
+    if (testRelease() === '20.10') {
+      // 20.10's /info does not list no-new-privileges among its SecurityOptions.
+      assert.match(d.reason, /running value cannot be seen: .*no-new-privileges.*userland-proxy/);
+    } else {
+      assert.match(d.reason, /no-new-privileges: true configured, false running \(api\)/);
+      assert.match(d.reason, /running value cannot be seen: .*userland-proxy/);
+    }
+    assert.ok(d.keys.includes('userland-proxy'), JSON.stringify(d.keys));
     assert.match(d.reason, /changed at .*after dockerd started at/);
   });
 
@@ -124,5 +139,47 @@ describe('daemon.json edited under a running daemon', { skip, timeout: 300_000 }
       'the restarted daemon isolates containers on the default bridge',
     );
     assert.ok(m.get('dockersec_daemon_start_time_seconds')! > before);
+  });
+});
+
+// The case of issue 13: only keys the daemon does not reveal were edited. Without a baseline (check, or an
+// exporter started after the edit) a match cannot be claimed: the keys are named as pending.
+describe(`an edit the daemon does not reveal (dockerd ${testRelease()})`, { skip, timeout: 300_000 }, () => {
+  let daemon: SandboxDaemon;
+  before(async () => {
+    daemon = await startDaemon({ config: { 'log-level': 'info' } });
+    await daemon.writeConfig({ 'log-level': 'info', 'userland-proxy': false, 'max-concurrent-downloads': 5 });
+  });
+  after(async () => {
+    await daemon?.destroy();
+  });
+
+  const judged = (d: { status: string; reason: string; keys: string[] }) => {
+    assert.equal(d.status, 'fail', d.reason);
+    assert.doesNotMatch(d.reason, /matches/);
+    // log-level was not edited, but after an edit nothing shows what dockerd runs for it either.
+    assert.match(
+      d.reason,
+      /running value cannot be seen: log-level, max-concurrent-downloads, userland-proxy \(.*changed at .*after dockerd started at/,
+    );
+    assert.deepEqual(d.keys, ['log-level', 'max-concurrent-downloads', 'userland-proxy']);
+  };
+
+  test('check without a baseline fails config_drift and names the keys', async () => {
+    const { report: r } = await checkJson([`--docker.host=${daemon.host}`]);
+    judged(r.controls.find((c) => c.id === 'config_drift')!);
+  });
+
+  test('a server started after the edit says the same', async () => {
+    const exporter = await startTestExporter([`--docker.host=${daemon.host}`]);
+    try {
+      const res = await fetch(`${exporter.url}/report?format=json`);
+      const r = (await res.json()) as {
+        controls: { id: string; status: string; reason: string; keys: string[] }[];
+      };
+      judged(r.controls.find((c) => c.id === 'config_drift')!);
+    } finally {
+      await exporter.close();
+    }
   });
 });

@@ -26,6 +26,11 @@
 //   reload() resolving with dockerd's logged outcome, docker(args, { input }).
 // - DOCKERSEC_TEST_LOG_DIR=DIR keeps each daemon's log there after destroy() (CI post-mortems).
 // - Sandboxes of test processes killed with SIGKILL are reaped by the next process that creates a daemon.
+// - Releases (issue 13): DOCKERD_RELEASE=20.10|26.1|28.5 (or the `release` option) picks the dockerd under
+//   test. 20.10 is bookworm's installed one; 26.1 (trixie) and 28.5 (sid) are unpacked by
+//   scripts/dockerd-releases.sh into /var/cache/dockersec-releases/<release>/bin, which holds only dockerd,
+//   docker-proxy, containerd and containerd-shim-runc-v2 and goes first on PATH: runc stays bookworm's
+//   /usr/sbin/runc (the newer runc needs glibc 2.38).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   accessSync,
@@ -61,6 +66,16 @@ import {
 import { acquireFileLock, type FileLock } from './lock.js';
 
 export const DOCKERD_PATH = '/usr/sbin/dockerd';
+/** The release bookworm installs as /usr/sbin/dockerd. */
+export const SYSTEM_RELEASE = '20.10';
+export const KNOWN_TEST_RELEASES = ['20.10', '26.1', '28.5'] as const;
+/** What each release under test answers, measured: Engine API version of /_ping and /version. */
+export const RELEASE_API_VERSION: Readonly<Record<string, string>> = {
+  '20.10': '1.41',
+  '26.1': '1.45',
+  '28.5': '1.51',
+};
+export const RELEASES_DIR = process.env.DOCKERSEC_RELEASES_DIR ?? '/var/cache/dockersec-releases';
 const DOCKER_CLI_CANDIDATES = ['/usr/local/bin/docker', '/usr/bin/docker'];
 const HOST_NETWORK_LOCK = '/tmp/dockersec-hostnet.lock';
 const UNIX_SOCKET_PATH_MAX = 107;
@@ -94,6 +109,8 @@ export interface SandboxDaemonOptions {
   hostNetwork?: boolean;
   /** Extra environment for dockerd. */
   env?: Record<string, string>;
+  /** dockerd release under test ('20.10', '26.1', '28.5'); default $DOCKERD_RELEASE, else 20.10. */
+  release?: string;
   startTimeoutMs?: number;
 }
 
@@ -118,6 +135,8 @@ export interface ReloadResult {
 
 export interface SandboxDaemon {
   readonly dir: string;
+  /** The dockerd release running in it ('20.10', '26.1', '28.5'). */
+  readonly release: string;
   /** Unix socket of the daemon ('' when it listens on TCP only). */
   readonly socketPath: string;
   readonly configPath: string;
@@ -172,14 +191,41 @@ function dockerCliPath(): string | null {
   return findExecutable('docker');
 }
 
+/** The release under test: $DOCKERD_RELEASE, else bookworm's 20.10. */
+export function testRelease(): string {
+  return process.env.DOCKERD_RELEASE?.trim() || SYSTEM_RELEASE;
+}
+
+/** Folder holding that release's dockerd, docker-proxy, containerd and shim; null for the system's 20.10. */
+export function releaseBinDir(release = testRelease()): string | null {
+  return release === SYSTEM_RELEASE ? null : join(RELEASES_DIR, release, 'bin');
+}
+
+export function dockerdPathFor(release = testRelease()): string {
+  const dir = releaseBinDir(release);
+  return dir ? join(dir, 'dockerd') : DOCKERD_PATH;
+}
+
+/** PATH for a dockerd of `release`: its own binaries first, then the system's (runc from /usr/sbin). */
+export function releasePath(release = testRelease(), base = process.env.PATH ?? ''): string {
+  const dir = releaseBinDir(release);
+  const system = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  return [dir, base || system].filter(Boolean).join(delimiter);
+}
+
 /** Why sandboxed daemons cannot run on this machine, or null when they can. Use as a test `skip` reason. */
-export function dockerdUnavailableReason(): string | null {
+export function dockerdUnavailableReason(release = testRelease()): string | null {
   if (process.platform !== 'linux') return 'sandboxed dockerd needs Linux';
   if (process.getuid?.() !== 0) return 'sandboxed dockerd needs root';
+  if (!(KNOWN_TEST_RELEASES as readonly string[]).includes(release))
+    return `DOCKERD_RELEASE=${release} is not one of ${KNOWN_TEST_RELEASES.join(', ')}`;
+  const dockerd = dockerdPathFor(release);
   try {
-    accessSync(DOCKERD_PATH, constants.X_OK);
+    accessSync(dockerd, constants.X_OK);
   } catch {
-    return `${DOCKERD_PATH} not found (apt-get install docker.io)`;
+    return release === SYSTEM_RELEASE
+      ? `${DOCKERD_PATH} not found (apt-get install docker.io)`
+      : `${dockerd} not found (run scripts/dockerd-releases.sh ${release} as root)`;
   }
   if (!dockerCliPath()) return 'docker CLI not found (apt-get install docker.io)';
   for (const tool of ['ip', 'nsenter', 'unshare', 'mount', 'umount', 'flock', 'tar']) {
@@ -463,6 +509,7 @@ class Daemon implements SandboxDaemon {
   readonly configPath: string;
   readonly logPath: string;
   private readonly opts: SandboxDaemonOptions;
+  readonly release: string;
   private run: Run | null = null;
   private logOffset = 0;
   private netnsName: string | null = null;
@@ -471,6 +518,7 @@ class Daemon implements SandboxDaemon {
   constructor(dir: string, opts: SandboxDaemonOptions) {
     this.dir = dir;
     this.opts = opts;
+    this.release = opts.release ?? testRelease();
     this.configPath = join(dir, 'daemon.json');
     this.logPath = join(dir, 'dockerd.log');
   }
@@ -520,7 +568,7 @@ class Daemon implements SandboxDaemon {
   }
 
   private launchCommand(plan: LaunchPlan): { cmd: string; args: string[] } {
-    const dockerd = [DOCKERD_PATH, ...plan.argv];
+    const dockerd = [dockerdPathFor(this.release), ...plan.argv];
     // The bind needs an existing mount point; docker.io ships /etc/docker, so it is missing only on hosts
     // where dockerd never ran, and then there is no host state to protect in it.
     const inner = existsSync('/etc/docker')
@@ -557,6 +605,7 @@ class Daemon implements SandboxDaemon {
     this.logOffset = existsSync(this.logPath) ? statSync(this.logPath).size : 0;
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const k of DOCKER_ENV) delete env[k];
+    env.PATH = releasePath(this.release, env.PATH);
     Object.assign(env, this.opts.env);
     const { cmd, args } = this.launchCommand(plan);
     const logFd = openSync(this.logPath, 'a');
@@ -825,7 +874,7 @@ function initOnce(): void {
 
 /** Prepare a sandbox directory and daemon.json without starting dockerd (for tests of start failures). */
 export async function createDaemon(opts: SandboxDaemonOptions = {}): Promise<SandboxDaemon> {
-  const reason = dockerdUnavailableReason();
+  const reason = dockerdUnavailableReason(opts.release);
   if (reason) throw new Error(`cannot run a sandboxed dockerd: ${reason}`);
   initOnce();
   const dir = mkdtempSync(join(SANDBOX_ROOT, SANDBOX_PREFIX));

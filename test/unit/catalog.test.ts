@@ -14,7 +14,10 @@ import {
 } from '../../src/controls/define.js';
 import { pass } from '../../src/controls/support.js';
 import type { ControlDefinition } from '../../src/controls/types.js';
+import { CIS_VERSIONS } from '../../src/controls/types.js';
+import { evaluate } from '../../src/evaluation/evaluate.js';
 import { ROOT } from '../support/exporter.js';
+import { makeFacts } from '../support/facts.js';
 
 const CONTROLS_DIR = join(ROOT, 'src', 'controls');
 
@@ -64,13 +67,39 @@ describe('the catalog', () => {
     }
     const ids = CATALOG.map((c) => c.id);
     assert.ok(ids.indexOf('audit_runc') > ids.indexOf('audit_default_docker'), '1.1.18 after 1.1.10');
-    assert.ok(ids.indexOf('tls') < ids.indexOf('default_ulimits'), '2.7 before 2.8');
+    assert.ok(ids.indexOf('tls') < ids.indexOf('default_ulimits'), '2.8 before 2.9');
+    assert.ok(ids.indexOf('devicemapper_storage') < ids.indexOf('tls'), '2.7 before 2.8 (1.8.0)');
     assert.ok(
       ids.indexOf('experimental') < ids.indexOf('config_valid'),
       'CIS controls first in their section',
     );
-    assert.equal(cisId(CATALOG.find((c) => c.id === 'tls')!), '2.7');
     assert.equal(cisId(CATALOG.find((c) => c.id === 'config_valid')!), null);
+  });
+
+  test('CIS ids per version (issue 13): 1.8.0 by default, 2.7 devicemapper inserted, 1.6.0/1.7.0 on request', () => {
+    const byId = (id: string) => CATALOG.find((c) => c.id === id)!;
+    const ids = (id: string) => CIS_VERSIONS.map((v) => cisId(byId(id), v));
+    assert.deepEqual(ids('tls'), ['2.7', '2.7', '2.8']);
+    assert.deepEqual(ids('devicemapper_storage'), [null, null, '2.7']);
+    assert.deepEqual(ids('storage_driver'), ['2.6', '2.6', '2.6']);
+    assert.deepEqual(ids('seccomp'), ['2.17', '2.17', '2.18']);
+    assert.deepEqual(ids('experimental'), ['2.18', '2.18', '2.19']);
+    assert.deepEqual(ids('rootless'), ['2.1', '2.1', '2.1']);
+    assert.deepEqual(ids('swarm_mode'), ['5.1', '5.1', '5.1']);
+    assert.deepEqual(ids('config_valid'), [null, null, null]);
+    assert.equal(cisId(byId('tls')), '2.8');
+    // Every version numbers its controls once.
+    for (const v of CIS_VERSIONS) {
+      const seen = CATALOG.map((c) => cisId(c, v)).filter((x) => x !== null);
+      assert.equal(new Set(seen).size, seen.length, `duplicate CIS ${v} id`);
+    }
+    // --cis.version reaches the results.
+    const base = makeFacts();
+    const old = evaluate({ ...base, exporter: { ...base.exporter, cisVersion: '1.6.0' } }, CATALOG);
+    assert.equal(old.results.find((r) => r.id === 'tls')!.cis, '2.7');
+    assert.equal(old.cisVersion, '1.6.0');
+    const newest = evaluate(makeFacts(), CATALOG);
+    assert.equal(newest.results.find((r) => r.id === 'tls')!.cis, '2.8');
   });
 
   test('every control is frozen, as the catalog hands the same object to every evaluation', () => {

@@ -64,6 +64,23 @@ describe('flags', () => {
       assert.equal(o.failOn, 'high');
     }
   });
+  test('--cis.version (default 1.8.0) and check --docker.release (issue 13)', () => {
+    assert.equal((parseArgs(['check'], {}) as { cisVersion: string }).cisVersion, '1.8.0');
+    assert.equal((parseArgs(['--cis.version=1.6.0'], {}) as { cisVersion: string }).cisVersion, '1.6.0');
+    assert.throws(() => parseArgs(['--cis.version=1.5.0'], {}), UsageError);
+    const c = parseArgs(['check', '--docker.release=28.5'], {}) as { dockerRelease?: string };
+    assert.equal(c.dockerRelease, '28.5');
+    assert.equal(
+      (parseArgs(['check', '--docker.release', 'v26.1.5'], {}) as { dockerRelease?: string }).dockerRelease,
+      'v26.1.5',
+    );
+    for (const bad of ['banana', '28', '28.5.2.1', '', '28.x'])
+      assert.throws(
+        () => parseArgs(['check', `--docker.release=${bad}`], {}),
+        /--docker\.release must be a dockerd version/,
+      );
+    assert.throws(() => parseArgs(['--docker.release=28.5'], {}), /not a flag of the serve command/);
+  });
   test('usage errors', () => {
     assert.throws(() => parseArgs(['--nope'], {}), UsageError);
     assert.throws(() => parseArgs(['check', '--format', 'xml'], {}), /one of text, table, json, sarif/);

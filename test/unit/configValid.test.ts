@@ -620,10 +620,31 @@ describe('releases: the same file, different verdicts', () => {
     assert.deepEqual(kinds(validate({ 'oom-score-adjust': 0 }, '25.0.5')), ['deprecated']);
     assert.deepEqual(kinds(validate({ 'oom-score-adjust': 0 }, '26.1.4')), ['unknown_key']);
   });
-  test('api-cors-header: deprecated on 27/28, unknown on 29', () => {
+  test('api-cors-header: deprecated on 27, refused on 28 (measured on 28.5.2), unknown on 29', () => {
     assert.deepEqual(validate({ 'api-cors-header': '*' }, '26.1.4'), []);
-    assert.deepEqual(kinds(validate({ 'api-cors-header': '*' }, '28.0.1')), ['deprecated']);
+    assert.deepEqual(kinds(validate({ 'api-cors-header': '*' }, '27.5.1')), ['deprecated']);
+    assert.deepEqual(kinds(validate({ 'api-cors-header': '*' }, '28.0.1')), ['removed']);
+    assert.equal(verdict({ 'api-cors-header': '*' }, '28.5.2'), true);
     assert.deepEqual(kinds(validate({ 'api-cors-header': '*' }, '29.0.1')), ['unknown_key']);
+  });
+  test('exec-opts formatted opt=value and known, from 28 (measured: 28.5.2 refuses, 26.1.5 accepts)', () => {
+    assert.equal(verdict({ 'exec-opts': ['x'] }, '26.1.5'), false);
+    assert.equal(verdict({ 'exec-opts': ['x'] }, '28.5.2'), true);
+    assert.equal(verdict({ 'exec-opts': ['foo=bar'] }, '28.5.2'), true);
+    assert.equal(verdict({ 'exec-opts': ['native.cgroupdriver=systemd'] }, '28.5.2'), false);
+  });
+  test('host-gateway-ips are netip addresses (28.5.2 refuses "a=b")', () => {
+    assert.equal(verdict({ 'host-gateway-ips': ['a=b'] }, '28.5.2'), true);
+    assert.equal(verdict({ 'host-gateway-ips': ['10.0.0.1'] }, '28.5.2'), false);
+  });
+  test('unauthenticated TCP: delayed 15 s from 26 (measured on 26.1.5 and 28.5.2), not refused', () => {
+    const open = { hosts: ['tcp://0.0.0.0:2375'] };
+    assert.deepEqual(validate(open, '20.10.24', null), []);
+    const notes = validate(open, '28.5.2', null);
+    assert.match(only(notes, 'deprecated').message, /delays its start by 15 s/);
+    assert.equal(refused(notes), false);
+    assert.deepEqual(validate({ ...open, tls: false }, '26.1.5', null), []);
+    assert.deepEqual(validate({ hosts: ['tcp://127.0.0.1:2375'] }, '26.1.5', null), []);
   });
   test('ip6tables: needs experimental before 27.0', () => {
     assert.equal(verdict({ ip6tables: true }, '20.10.24'), true);

@@ -17,7 +17,7 @@ import {
   experimental,
   liveRestore,
 } from '../../src/controls/daemon/runtimeDefaults.js';
-import { baseDeviceSize, storageDriver } from '../../src/controls/daemon/storage.js';
+import { baseDeviceSize, devicemapperStorage, storageDriver } from '../../src/controls/daemon/storage.js';
 import { tls } from '../../src/controls/daemon/tls.js';
 import type { ControlDefinition, ControlResult } from '../../src/controls/types.js';
 import { evaluate } from '../../src/evaluation/evaluate.js';
@@ -133,6 +133,13 @@ describe('storage_driver (2.6) and base_device_size (2.11)', () => {
     assert.equal(status(storageDriver), 'pass');
     assert.equal(status(storageDriver, { info: { driver: 'aufs' } }), 'fail');
     assert.equal(status(storageDriver, { info: { driver: 'devicemapper' } }), 'fail');
+  });
+  test('devicemapper_storage (CIS 1.8.0 2.7): the running driver, else the configured one', () => {
+    assert.equal(status(devicemapperStorage), 'pass');
+    assert.equal(status(devicemapperStorage, { info: { driver: 'devicemapper' } }), 'fail');
+    assert.equal(status(devicemapperStorage, { config: { 'storage-driver': 'devicemapper' } }), 'fail');
+    const r = run(devicemapperStorage, { config: { 'storage-driver': 'devicemapper' }, version: '28.5.2' });
+    assert.match(r.reason, /removed in 25\.0/);
   });
   test('dm.basesize in storage-opts fails, other options pass', () => {
     assert.equal(status(baseDeviceSize, { config: { 'storage-opts': ['dm.basesize=20G'] } }), 'fail');

@@ -123,6 +123,61 @@ describe('config_drift', () => {
     );
   });
 
+  test('edited after dockerd started, no reload since: keys whose running value cannot be seen fail, not "matches" (issue 13)', () => {
+    const edited = {
+      configBaseline: {
+        daemon: { pid: 4242, startTimeSeconds: 1000 },
+        configChangedSeconds: 2000,
+        atStart: { known: false as const, reason: 'daemon.json changed at T2, after dockerd started at T1' },
+        lastReload: null,
+      },
+    };
+    const r = run(configDrift, {
+      config: { icc: false, 'userland-proxy': false },
+      bridge: { exists: true, options: { 'com.docker.network.bridge.enable_icc': 'false' } },
+      exposure: { ...noUnit, ...edited },
+    });
+    assert.equal(r.status, 'fail', r.reason);
+    assert.match(
+      r.reason,
+      /pending, running value cannot be seen: userland-proxy \(daemon\.json changed at T2/,
+    );
+    assert.doesNotMatch(r.reason, /matches/);
+    assert.deepEqual(r.keys, ['userland-proxy']);
+    // A reload seen after the edit applies the reloadable keys (debug); userland-proxy waits for a restart.
+    const reloaded = run(configDrift, {
+      config: { 'userland-proxy': false, debug: true },
+      exposure: {
+        ...noUnit,
+        configBaseline: {
+          ...edited.configBaseline,
+          lastReload: {
+            timeSeconds: 3000,
+            attributes: {},
+            config: { known: true as const, file: { 'userland-proxy': false, debug: true } },
+          },
+        },
+      },
+    });
+    assert.equal(reloaded.status, 'fail', reloaded.reason);
+    assert.deepEqual(reloaded.keys, ['userland-proxy']);
+    const since = run(configDrift, {
+      config: { debug: true },
+      exposure: {
+        ...noUnit,
+        configBaseline: {
+          ...edited.configBaseline,
+          lastReload: {
+            timeSeconds: 3000,
+            attributes: {},
+            config: { known: true as const, file: { debug: true } },
+          },
+        },
+      },
+    });
+    assert.equal(since.status, 'pass', since.reason);
+  });
+
   test('baseline unknown: keys the API shows are compared with it, the others named as unknown', () => {
     const r = run(configDrift, {
       config: { icc: false, 'userland-proxy': false, 'log-driver': 'json-file' },

@@ -23,6 +23,10 @@ describe('socket_permissions (3.16): a bitmask, never a decimal comparison', () 
     assert.equal(r.status, 'fail');
     assert.match(r.reason, /grants 006/);
   });
+  test('rootless: the sticky bit rootlesskit sets (1660, measured on a real rootless dockerd) grants nothing', () => {
+    assert.equal(run(socketPermissions, { socket: { mode: 0o1660 } }).status, 'pass');
+    assert.equal(run(socketPermissions, { socket: { mode: 0o1666 } }).status, 'fail');
+  });
   test('a regular file where the socket should be fails', () => {
     assert.equal(run(socketPermissions, { socket: { kind: 'file', mode: 0o600 } }).status, 'fail');
   });
@@ -51,6 +55,13 @@ describe('socket_ownership (3.15)', () => {
   });
   test('a rootless daemon owns its socket', () => {
     assert.equal(run(socketOwnership, { dockerdUid: 1000, socket: { uid: 1000, gid: 1000 } }).status, 'pass');
+    // Measured on a real rootless dockerd: the group is a subordinate gid, with no group on the host.
+    assert.equal(
+      run(socketOwnership, { dockerdUid: 1000, socket: { uid: 1000, gid: 100105 } }).status,
+      'pass',
+    );
+    // A named host group other than docker still fails, and a root daemon gets no such leeway.
+    assert.equal(run(socketOwnership, { socket: { uid: 0, gid: 100105 } }).status, 'fail');
     assert.equal(run(socketOwnership, { socket: { uid: 1000, gid: 1000 } }).status, 'fail');
   });
 });

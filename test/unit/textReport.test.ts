@@ -68,8 +68,8 @@ describe('text report', () => {
   test('the fix follows what was observed: configured true but off at runtime says restart, not set it', () => {
     const text = textReport(evaluation(), { width: 160 });
     const block = text.slice(
-      text.indexOf('2.14 no_new_privileges:'),
-      text.indexOf('runbook:', text.indexOf('2.14 no_new_privileges:')),
+      text.indexOf('2.15 no_new_privileges:'),
+      text.indexOf('runbook:', text.indexOf('2.15 no_new_privileges:')),
     );
     assert.match(block, /observed running false, configured true; expected true/);
     assert.match(

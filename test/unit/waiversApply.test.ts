@@ -354,7 +354,7 @@ describe('outputs', () => {
 
     // Wide enough that no line wraps, so each finding is one line to match.
     const text = textReport(e, { width: 1000, failOn: 'low' });
-    assert.match(text, /WAIVED 2\.16 userland_proxy/);
+    assert.match(text, /WAIVED 2\.17 userland_proxy/); // CIS 1.8.0 (2.16 in 1.6.0)
     assert.match(
       text,
       /waived by waivers\[0\] \(owner team-userland_proxy, ticket SEC-1, until 2026-12-10T00:00:00Z\): accepted for userland_proxy/,

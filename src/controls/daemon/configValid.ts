@@ -47,7 +47,8 @@ export const configValid = defineControl({
     const { findings, releaseNote } = orThrow(dockerd.configValidation);
 
     const caveats: string[] = [];
-    if (!facts.api.ok) caveats.push(`Docker API unavailable (${releaseNote})`);
+    if (facts.exporter.dockerRelease) caveats.push(releaseNote);
+    else if (!facts.api.ok) caveats.push(`Docker API unavailable (${releaseNote})`);
     if (!facts.dockerd.ok)
       caveats.push(`flag/file conflicts not checked: dockerd command line unknown (${facts.dockerd.error})`);
     const caveat = caveats.length > 0 ? ` [${caveats.join('; ')}]` : '';

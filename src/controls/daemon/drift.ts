@@ -56,16 +56,23 @@ export const configDrift = defineControl({
       flags_from: report.flagsFrom,
     };
     const unknownNote =
-      report.unknown.length > 0
-        ? `; value at start unknown for ${report.unknown.join(', ')}${report.unknownReason ? ` (${report.unknownReason})` : ''}`
+      report.unknown.length > report.unknownPending.length
+        ? `; value at start unknown for ${report.unknown.filter((k) => !report.unknownPending.includes(k)).join(', ')}${report.unknownReason ? ` (${report.unknownReason})` : ''}`
         : '';
-    if (report.pending.length > 0) {
+    // Edited after dockerd read the file, and no reload seen since: what the daemon runs for these keys
+    // cannot be seen, so a match cannot be claimed.
+    const pendingUnknown =
+      report.unknownPending.length > 0
+        ? `pending, running value cannot be seen: ${report.unknownPending.join(', ')} (${report.unknownReason ?? 'daemon.json changed after dockerd started'}, with no reload seen since for the keys a reload applies; restart or reload dockerd to apply them, or keep the exporter running across edits to compare)`
+        : '';
+    if (report.pending.length > 0 || report.unknownPending.length > 0) {
       const parts = [
         restart.length > 0 ? `will change at the next restart: ${restart.map(describeItem).join('; ')}` : '',
         reload.length > 0 ? `changed but not reloaded (SIGHUP): ${reload.map(describeItem).join('; ')}` : '',
+        pendingUnknown,
       ].filter(Boolean);
       return fail(`${parts.join('. ')}${unknownNote}`, observed, 'configuration applied', [
-        ...new Set(report.pending.map((i) => i.key)),
+        ...new Set([...report.pending.map((i) => i.key), ...report.unknownPending]),
       ]);
     }
     return pass(

@@ -1,7 +1,8 @@
 // The storage driver and its options.
 
+import { compareVersions, parseVersion } from '../../facts/dockerd/releases.js';
 import { defineControl } from '../define.js';
-import { apiOf, fail, pass } from '../support.js';
+import { apiIfUp, apiOf, ControlError, fail, pass } from '../support.js';
 
 const DEPRECATED_DRIVERS = new Set(['aufs', 'devicemapper']);
 
@@ -29,6 +30,49 @@ export const storageDriver = defineControl({
           observed,
           'not aufs or devicemapper',
         );
+  },
+});
+
+/**
+ * CIS 1.8.0 2.7. Judged on the running daemon when the API answers, else on the configured driver (check
+ * without a daemon). devicemapper was removed in dockerd 25.0: a newer daemon configured with it does not start.
+ */
+export const devicemapperStorage = defineControl({
+  id: 'devicemapper_storage',
+  cis: { '1.8.0': '2.7' },
+  section: 'daemon_configuration',
+  title: 'The devicemapper storage driver is not used',
+  severity: 'low',
+  remediation:
+    'Move to overlay2: save the images, set "storage-driver": "overlay2" in daemon.json (or remove the key), restart dockerd and pull or load the images again. dockerd 25.0 and later no longer have devicemapper at all.',
+  requires: [],
+  evaluate({ facts, dockerd, settings }) {
+    const configured = settings.peek('storage-driver')?.value ?? null;
+    const api = apiIfUp(facts);
+    const runtime = api?.info.driver ?? null;
+    const observed = { runtime, configured, release: dockerd.release.tag };
+    const removed = compareVersions(parseVersion(dockerd.release.tag) ?? [0, 0, 0], [25, 0, 0]) >= 0;
+    if (runtime === 'devicemapper')
+      return fail('the daemon uses the devicemapper storage driver', observed, 'not devicemapper', [
+        'storage-driver',
+      ]);
+    if (configured === 'devicemapper') {
+      const why = removed
+        ? `; dockerd ${dockerd.release.tag} has no devicemapper driver (removed in 25.0) and will not start with it`
+        : '';
+      return fail(`storage-driver is set to devicemapper${why}`, observed, 'not devicemapper', [
+        'storage-driver',
+      ]);
+    }
+    if (runtime !== null)
+      return pass(`the daemon uses the ${runtime || 'unknown'} storage driver`, observed, 'not devicemapper');
+    if (!facts.daemonConfig.ok && !facts.dockerd.ok)
+      throw new ControlError('neither the running daemon nor its configuration can be seen');
+    return pass(
+      `storage-driver is ${configured === null ? 'not set (overlay2 on supported systems)' : JSON.stringify(configured)}; the running driver is unknown (Docker API unavailable)`,
+      observed,
+      'not devicemapper',
+    );
   },
 });
 

@@ -24,7 +24,11 @@ export const socketOwnership = ownershipControl({
       const names = ['root', 'docker', ...(typeof configured === 'string' ? [configured] : [])];
       const uid = rootlessUid(ctx.facts);
       if (uid !== null && host.users[uid]) names.push(host.users[uid]!);
-      return [0, ...groupIds(host, names)];
+      // A rootless dockerd chowns its socket to its `docker` group inside the user namespace, which is one of
+      // the user's subordinate gids outside (measured: 100105). A gid the host has no group for has no members.
+      const gid = socketOf(ctx)?.gid;
+      const subordinate = uid !== null && gid !== undefined && host.groups[gid] === undefined ? [gid] : [];
+      return [0, ...groupIds(host, names), ...subordinate];
     },
     expected: 'root:docker (or root:root)',
   },

@@ -134,8 +134,11 @@ export function permissionsControl(base: FileControlBase & { readonly maxMode: n
         if (base.expectKind && file.kind !== base.expectKind) {
           return { ok: false, reason: `${file.path} is a ${file.kind}, not a ${base.expectKind}`, observed };
         }
-        // A bitmask test: 622 is not "stricter than 644" although it is a smaller number.
-        const extra = file.mode & ~base.maxMode;
+        // A bitmask test: 622 is not "stricter than 644" although it is a smaller number. On a socket the
+        // setuid, setgid and sticky bits grant nothing (rootlesskit sets the sticky bit, 1660, so that
+        // cleaners of $XDG_RUNTIME_DIR leave the socket alone): only the access bits count there.
+        const mode = file.kind === 'socket' ? file.mode & 0o777 : file.mode;
+        const extra = mode & ~base.maxMode;
         return extra === 0
           ? { ok: true, reason: `${file.path} has mode ${octal(file.mode)}`, observed }
           : {

@@ -75,6 +75,8 @@ export function goTypeOf(key: string, tableType: string): GoType {
   if (key === 'proxies') return proxies;
   // The legacy single address stays a net.IP in Config even where --host-gateway-ip became a list (28.0).
   if (key === 'host-gateway-ip') return { t: 'ip' };
+  // Its replacement (28.0) is decoded as netip addresses: "a=b" fails with ParseAddr (measured on 28.5.2).
+  if (key === 'host-gateway-ips') return { t: 'slice', of: { t: 'addr' }, name: '[]netip.Addr' };
   if (tableType === 'bool') return bool;
   if (tableType === 'integer') return int;
   if (tableType.startsWith('string (IP)')) return { t: 'ip' };

@@ -4,7 +4,7 @@ import { type JsonNode, scanJson } from '../../facts/daemonJson.js';
 import type { Semver } from '../../facts/dockerd/releases.js';
 import type { JsonParseError } from '../../facts/types.js';
 import { type ConfigFinding, finding } from './findings.js';
-import { atLeast, releaseLabel, V23 } from './releaseRules.js';
+import { atLeast, releaseLabel, V23, V28 } from './releaseRules.js';
 
 export type ObjectNode = Extract<JsonNode, { kind: 'object' }>;
 
@@ -14,6 +14,10 @@ export interface DecodeInput {
   /** Used only without text: a non-empty object is validated as it is, otherwise the file is missing. */
   readonly parsed: Readonly<Record<string, unknown>> | null;
   readonly parseError: JsonParseError | null;
+  /** The file had a UTF-16 byte order mark and `text` is its decoded content. */
+  readonly encoding?: 'utf-16le' | 'utf-16be';
+  /** Byte offset of the first invalid UTF-8 sequence of the file, if any. */
+  readonly invalidUtf8Offset?: number | null;
 }
 
 export interface Decoded {
@@ -75,6 +79,32 @@ export function decodeForRelease(input: DecodeInput, v: Semver, explicitConfigFi
   }
 
   const modern = atLeast(v, V23);
+  if (input.encoding) {
+    // 23.0 decodes a file with a UTF-16 byte order mark (unicode.BOMOverride); `text` is that decoded content.
+    if (!modern) {
+      return {
+        root: null,
+        findings: [
+          syntax(
+            `invalid character 'ÿ' looking for beginning of value (line 1, column 1): the file is ${input.encoding.toUpperCase()} with a byte order mark, which dockerd 23.0+ decodes but ${releaseLabel(v)} refuses; save it as UTF-8`,
+            true,
+          ),
+        ],
+      };
+    }
+  } else if (input.invalidUtf8Offset != null && atLeast(v, V28)) {
+    // Measured: 26.1.5 lets Go's JSON decoder replace invalid bytes in strings with U+FFFD; 28.5.2 refuses
+    // the file before decoding it. 27.x was not measured and is taken to behave like 26.1.
+    return {
+      root: null,
+      findings: [
+        syntax(
+          `failed to decode configuration JSON at offset ${input.invalidUtf8Offset}: encoding: invalid UTF-8 (${releaseLabel(v)} refuses a file that is not valid UTF-8)`,
+          true,
+        ),
+      ],
+    };
+  }
   let body = text;
   if (body.startsWith('\uFEFF')) {
     if (!modern) {
@@ -101,10 +131,11 @@ export function decodeForRelease(input: DecodeInput, v: Semver, explicitConfigFi
         };
   }
   if (/^(\uFFFD\uFFFD|[^\0]\0[^\0]\0|\0[^\0]\0[^\0])/.test(body)) {
+    // Without a byte order mark every release reads the bytes as UTF-8, and the NUL bytes are not JSON.
     const message = modern
-      ? 'the file looks UTF-16 encoded; dockerd 23.0+ decodes UTF-16 with a byte order mark, but it could not be checked here: save it as UTF-8'
+      ? 'the file looks UTF-16 encoded without a byte order mark: dockerd reads it as UTF-8 and refuses it (only UTF-16 with a byte order mark is decoded, from 23.0); save it as UTF-8'
       : `the file looks UTF-16 encoded, which ${releaseLabel(v)} cannot read: save it as UTF-8`;
-    return { root: null, findings: [syntax(message, !modern)] };
+    return { root: null, findings: [syntax(message, true)] };
   }
 
   const scanned = scanJson(body);

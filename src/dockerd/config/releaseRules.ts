@@ -5,6 +5,7 @@ import { compareVersions, type DockerdRelease, type Semver } from '../../facts/d
 export const V23: Semver = [23, 0, 0];
 export const V24: Semver = [24, 0, 0];
 export const V25: Semver = [25, 0, 0];
+export const V26: Semver = [26, 0, 0];
 export const V27: Semver = [27, 0, 0];
 export const V28: Semver = [28, 0, 0];
 export const V28_1: Semver = [28, 1, 0];
@@ -53,7 +54,8 @@ export const FICTION_HINTS: Readonly<Record<string, string>> = {
   'resolv-conf': 'dockerd rejects this key although its Config has it',
   'network-host': 'belongs inside "builder": {"entitlements": {...}}',
   'security-insecure': 'belongs inside "builder": {"entitlements": {...}}',
-  'api-cors-header': 'removed in 29.0; put a reverse proxy in front of the API if CORS headers are needed',
+  'api-cors-header':
+    'refused from 28.0, gone from 29.0; put a reverse proxy in front of the API if CORS headers are needed',
   graph: 'removed in 24.0; use "data-root"',
   'oom-score-adjust':
     'removed in 26.0; set the OOM score of the dockerd service (e.g. OOMScoreAdjust= in systemd)',

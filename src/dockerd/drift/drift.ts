@@ -28,6 +28,11 @@ export interface DriftReport {
   /** Keys whose value at start (or at the last reload) cannot be known. */
   readonly unknown: readonly string[];
   readonly unknownReason: string | null;
+  /**
+   * The `unknown` keys that may be pending: daemon.json changed after dockerd started (restart keys) or after
+   * its last reload the exporter saw (reload keys), before the exporter read it; nothing shows they are not.
+   */
+  readonly unknownPending: readonly string[];
   /** Where the next start's flags come from. */
   readonly flagsFrom: string;
 }
@@ -128,10 +133,18 @@ export function computeDrift(facts: Facts, settings: DaemonSettings): DriftRepor
   }
   pending.push(...tlsFileDrift(facts, baseline.daemon?.startTimeSeconds ?? null));
   const snapshot = reload && !reload.config.known ? reload.config : baseline.atStart;
+  const changed = baseline.configChangedSeconds;
+  const start = baseline.daemon?.startTimeSeconds ?? null;
+  const changedAfter = (t: number | null) => t !== null && changed !== null && changed > t;
+  // A reload applies only the reloadable keys; the others keep what dockerd read at start.
+  const unknownPending = unknown.filter((key) =>
+    RELOADABLE.has(key) ? changedAfter(reload?.timeSeconds ?? start) : changedAfter(start),
+  );
   return {
     pending,
     unknown,
     unknownReason: unknown.length > 0 && !snapshot.known ? snapshot.reason : null,
+    unknownPending,
     flagsFrom: next.from,
   };
 }

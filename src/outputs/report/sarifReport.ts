@@ -84,7 +84,9 @@ export function sarifReport(evaluation: Evaluation, build: BuildInfo): Record<st
     name: r.id,
     shortDescription: { text: r.title },
     fullDescription: {
-      text: r.cis ? `CIS Docker Benchmark v${DEFAULT_CIS_VERSION} ${r.cis}: ${r.title}` : r.title,
+      text: r.cis
+        ? `CIS Docker Benchmark v${evaluation.cisVersion ?? DEFAULT_CIS_VERSION} ${r.cis}: ${r.title}`
+        : r.title,
     },
     help: {
       text: `${r.remediation} Runbook: ${RUNBOOK_BASE_URL}/${r.id}.md`,

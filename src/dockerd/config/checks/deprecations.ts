@@ -88,7 +88,17 @@ export function deprecationFindings(view: ConfigView): ConfigFinding[] {
     }
   }
 
-  if (present('api-cors-header') && view.atLeast(V27)) {
+  if (present('api-cors-header') && view.atLeast(V28)) {
+    // Measured on 28.5.2: `dockerd --validate` refuses the file (26.1.5 accepts it).
+    out.push(
+      finding(
+        'removed',
+        ['api-cors-header'],
+        'merged configuration validation from file and command line flags failed: DEPRECATED: The "api-cors-header" config parameter and the dockerd "--api-cors-header" option have been removed; use a reverse proxy if you need CORS headers',
+        true,
+      ),
+    );
+  } else if (present('api-cors-header') && view.atLeast(V27)) {
     out.push(
       finding(
         'deprecated',

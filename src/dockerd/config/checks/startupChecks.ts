@@ -5,7 +5,7 @@
 import { describeSetting as at, type ConfigView, type Setting } from '../configView.js';
 import { cgroupDriverOf } from '../dockerdValues.js';
 import { type ConfigFinding, finding } from '../findings.js';
-import { V27, V28 } from '../releaseRules.js';
+import { V26, V27, V28 } from '../releaseRules.js';
 
 const nonEmpty = (s: Setting | undefined): s is Setting => typeof s?.value === 'string' && s.value !== '';
 
@@ -107,5 +107,32 @@ export function startupFindings(view: ConfigView): ConfigFinding[] {
       );
     }
   }
+  out.push(...unauthenticatedTcpFindings(view, tls));
   return out;
+}
+
+const LOOPBACK = /^tcp:\/\/(localhost|127\.[\d.]+|\[::1\])(:\d+)?\/?$/i;
+
+/**
+ * A TCP listener on a non-loopback address without TLS, with TLS not turned off explicitly. Measured on
+ * 26.1.5 and 28.5.2: dockerd warns, sleeps 15 s on purpose ("Startup is intentionally being slowed down"),
+ * then listens without authentication; it is not refused. `"tls": false` (or --tls=false) skips the delay.
+ */
+function unauthenticatedTcpFindings(view: ConfigView, tls: Setting): ConfigFinding[] {
+  if (!view.atLeast(V26) || tls.value === true) return [];
+  const hosts = view.setting('hosts');
+  const list = Array.isArray(hosts?.value) ? (hosts.value as unknown[]) : [];
+  const open = list.filter(
+    (h): h is string => typeof h === 'string' && /^tcp:\/\//i.test(h) && !LOOPBACK.test(h),
+  );
+  const explicit = ['tls', 'tlsverify'].some((k) => view.fileSetting(k) ?? view.flagSetting(k));
+  if (open.length === 0 || explicit || hosts?.origin !== 'file') return [];
+  return [
+    finding(
+      'deprecated',
+      ['hosts', 'tls'],
+      `hosts has ${open.join(', ')} without TLS: dockerd ${view.version[0]}.${view.version[1]} warns that unauthenticated TCP is deprecated, deliberately delays its start by 15 s, then listens without authentication (set tlsverify with tlscacert, tlscert and tlskey; "tls": false states the intent and skips the delay)`,
+      false,
+    ),
+  ];
 }

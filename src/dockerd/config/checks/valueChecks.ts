@@ -122,7 +122,9 @@ export function valueFindings(view: ConfigView): ConfigFinding[] {
   }
 
   const execOpts = view.fileStrings('exec-opts');
-  if (view.atLeast(V29)) for (const o of execOpts) invalid(['exec-opts'], execOptError(o));
+  // Measured: 28.5.2's --validate refuses these ("merged configuration validation ... failed"), 26.1.5 does
+  // not; the releases between were not run, and 28.0 is taken as the first.
+  if (view.atLeast(V28)) for (const o of execOpts) invalid(['exec-opts'], execOptError(o));
   const driver = cgroupDriverOf(execOpts);
   if (driver !== null) invalid(['exec-opts'], cgroupDriverError(driver));
 
