@@ -40,3 +40,30 @@ export function createLogger(
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * A logger whose lines wait until `release()` (then written in order, and later ones at once) or are dropped by
+ * `discard()`. `serve` runs its first evaluation while it starts to listen: what that evaluation logs is only
+ * news once the exporter serves, and a flag that stops it must stay the one line on stderr.
+ */
+export function heldLogger(target: Logger): Logger & { release(): void; discard(): void } {
+  let held: [LogLevel, string, Record<string, unknown> | undefined][] | null = [];
+  const log = (lvl: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
+    if (held) held.push([lvl, msg, fields]);
+    else target[lvl](msg, fields);
+  };
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    release() {
+      const lines = held ?? [];
+      held = null;
+      for (const [lvl, msg, fields] of lines) target[lvl](msg, fields);
+    },
+    discard() {
+      if (held) held.length = 0;
+    },
+  };
+}

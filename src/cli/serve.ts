@@ -3,26 +3,10 @@ import { CATALOG } from '../controls/catalog.js';
 import { evaluationDeadlineMs, Monitor } from '../evaluation/monitor.js';
 import type { Evaluation } from '../evaluation/types.js';
 import { WaiverFileError, WaiverPolicySource } from '../evaluation/waiverPolicy.js';
-import type { Logger } from '../log.js';
+import { heldLogger, type Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
-import { createApp } from '../outputs/http/app.js';
 import { VerdictLog } from '../outputs/logs/verdictLog.js';
-import { ContainerSeriesBudget } from '../outputs/metrics/containerMetrics.js';
-import { renderEvaluation } from '../outputs/metrics/evaluationMetrics.js';
-import { exporterRegistry, WebConfigReloads } from '../outputs/metrics/exporterMetrics.js';
-import { registerWebMetrics, WebTraffic } from '../outputs/metrics/webMetrics.js';
-import {
-  AUTH_THROTTLE_REASONS,
-  CONNECTION_REJECT_REASONS,
-  type ListenError,
-  type Listening,
-  type ListenOptions,
-  listen,
-  SystemdSocketError,
-  systemdListenFds,
-  TLS_FAILURE_REASONS,
-  WebConfigError,
-} from '../web/index.js';
+import type { ListenError, Listening, ListenOptions } from '../web/index.js';
 import { type ServeOptions, UsageError } from './flags.js';
 import { wire } from './wiring.js';
 
@@ -32,6 +16,23 @@ export interface RunningExporter {
   close(): Promise<void>;
 }
 
+/**
+ * Everything the HTTP side needs (express, prom-client, the metrics modules, the web server), imported together.
+ * `serve` loads it while the first evaluation waits on the daemon instead of before it (issue 12: start-up cost).
+ */
+async function loadHttpSide() {
+  const [app, containerMetrics, evaluationMetrics, exporterMetrics, webMetrics, web] = await Promise.all([
+    import('../outputs/http/app.js'),
+    import('../outputs/metrics/containerMetrics.js'),
+    import('../outputs/metrics/evaluationMetrics.js'),
+    import('../outputs/metrics/exporterMetrics.js'),
+    import('../outputs/metrics/webMetrics.js'),
+    import('../web/index.js'),
+  ]);
+  return { ...app, ...containerMetrics, ...evaluationMetrics, ...exporterMetrics, ...webMetrics, ...web };
+}
+type HttpSide = Awaited<ReturnType<typeof loadHttpSide>>;
+
 export async function startExporter(
   opts: ServeOptions,
   build: BuildInfo,
@@ -40,13 +41,15 @@ export async function startExporter(
   // A waivers file that cannot be applied stops the exporter before anything is served.
   const waivers = opts.waiversFile ? await loadWaivers(opts, logger) : undefined;
   const { paths, requests, api, collector, containers, probes } = wire(opts);
+  // What the first evaluation logs waits until the exporter listens (it runs while the HTTP side loads).
+  const startup = heldLogger(logger);
   const monitor = new Monitor({
     waivers,
     collector,
     api,
     catalog: CATALOG,
     paths,
-    logger,
+    logger: startup,
     resyncIntervalMs: opts.resyncIntervalMs,
     statPollIntervalMs: opts.statPollIntervalMs,
     evaluationTimeoutMs: evaluationDeadlineMs(opts.dockerTimeoutMs),
@@ -59,55 +62,77 @@ export async function startExporter(
   containers.onChange(() => monitor.trigger('container_event'));
   // A daemon `reload` event tells the config baseline which daemon.json the daemon now applies.
   monitor.on('dockerEvent', (e) => collector.noteDockerEvent(e));
-  const containerSeries = new ContainerSeriesBudget(opts.containersMaxSeries);
+  const loading = loadHttpSide();
+  // Not an unhandled rejection while the first evaluation runs: the failure is met where `loading` is awaited.
+  loading.catch(() => {});
+  let budget: InstanceType<HttpSide['ContainerSeriesBudget']> | null = null;
+  const containerSeries = (m: HttpSide) => (budget ??= new m.ContainerSeriesBudget(opts.containersMaxSeries));
   let current: { evaluation: Evaluation; metricsText: string } | null = null;
   let started = false;
   let rendering: Promise<void> = Promise.resolve();
   let sequence = 0;
-  const verdicts = new VerdictLog(logger).start();
+  const verdicts = new VerdictLog(startup).start();
   monitor.on('evaluation', (evaluation, trigger) => {
     const mine = ++sequence;
     verdicts.record(evaluation, trigger);
-    rendering = renderEvaluation(evaluation, build, containerSeries).then(
-      (metricsText) => {
-        // Renders finish in order in practice; never let an older one replace a newer one.
-        if (mine === sequence) current = { evaluation, metricsText };
-      },
-      (e: Error) => logger.error('rendering metrics failed', { err: e.message }),
-    );
+    rendering = loading
+      .then((m) => m.renderEvaluation(evaluation, build, containerSeries(m)))
+      .then(
+        (metricsText) => {
+          // Renders finish in order in practice; never let an older one replace a newer one.
+          if (mine === sequence) current = { evaluation, metricsText };
+        },
+        (e: Error) => startup.error('rendering metrics failed', { err: e.message }),
+      );
   });
-  const webConfig = opts.webConfigFile ? new WebConfigReloads() : undefined;
-  const registry = exporterRegistry({
-    monitor,
-    requests,
-    processMetrics: opts.processMetrics,
-    webConfig,
-    probes,
-    waivers,
-  });
-  const web = new WebTraffic();
-  web.connectionsRejected.expect(CONNECTION_REJECT_REASONS);
-  if (opts.webConfigFile) web.authThrottled.expect(AUTH_THROTTLE_REASONS);
-  registerWebMetrics(registry, web);
-  const app = createApp({
-    telemetryPath: opts.telemetryPath,
-    build,
-    // Ready (and serving verdicts) only once the watchers are in place: an edit seen as ready is never missed.
-    current: () => (started ? current : null),
-    exporterRegistry: registry,
-  });
-  const server = await listenOrExplain(app, {
-    ...(opts.systemdSocket ? { systemdFds: systemdFds() } : { listenAddresses: opts.listenAddresses }),
-    webConfigFile: opts.webConfigFile,
-    logger,
-    onReload: (ok) => webConfig?.record(ok),
-    maxConnections: opts.webMaxConnections,
-    onTlsHandshakeFailure: (reason) => web.tlsHandshakeFailures.inc(reason),
-    onConnectionRejected: (reason) => web.connectionsRejected.inc(reason),
-    onAuthThrottled: (reason) => web.authThrottled.inc(reason),
-  });
-  if (server.tls) web.tlsHandshakeFailures.expect(TLS_FAILURE_REASONS);
-  const first = await monitor.start();
+  // The first evaluation starts now, while the HTTP side loads and binds; a failure to serve stops it.
+  const starting = monitor.start();
+  starting.catch(() => {});
+  let server: Listening;
+  try {
+    const m = await loading;
+    const webConfig = opts.webConfigFile ? new m.WebConfigReloads() : undefined;
+    const registry = m.exporterRegistry({
+      monitor,
+      requests,
+      processMetrics: opts.processMetrics,
+      webConfig,
+      probes,
+      waivers,
+    });
+    const web = new m.WebTraffic();
+    web.connectionsRejected.expect(m.CONNECTION_REJECT_REASONS);
+    if (opts.webConfigFile) web.authThrottled.expect(m.AUTH_THROTTLE_REASONS);
+    m.registerWebMetrics(registry, web);
+    const app = m.createApp({
+      telemetryPath: opts.telemetryPath,
+      build,
+      // Ready (and serving verdicts) only once the watchers are in place: an edit seen as ready is never missed.
+      current: () => (started ? current : null),
+      exporterRegistry: registry,
+    });
+    server = await listenOrExplain(m, app, {
+      ...(opts.systemdSocket ? { systemdFds: systemdFds(m) } : { listenAddresses: opts.listenAddresses }),
+      webConfigFile: opts.webConfigFile,
+      logger,
+      onReload: (ok) => webConfig?.record(ok),
+      maxConnections: opts.webMaxConnections,
+      onTlsHandshakeFailure: (reason) => web.tlsHandshakeFailures.inc(reason),
+      onConnectionRejected: (reason) => web.connectionsRejected.inc(reason),
+      onAuthThrottled: (reason) => web.authThrottled.inc(reason),
+    });
+    if (server.tls) web.tlsHandshakeFailures.expect(m.TLS_FAILURE_REASONS);
+  } catch (e) {
+    // Not serving: the usage error is the one line, not the evaluation that ran meanwhile.
+    startup.discard();
+    verdicts.close();
+    containers.close();
+    await monitor.stop();
+    api.close();
+    throw e;
+  }
+  startup.release();
+  const first = await starting;
   await waivers?.watch((why) => monitor.trigger(why));
   // The evaluation listener above renders it; serve nothing half-made until it has.
   await rendering;
@@ -162,12 +187,16 @@ export function startLine(
 }
 
 /** Binding errors and web config errors become one line naming the flag (and the file), not a stack trace. */
-async function listenOrExplain(app: Parameters<typeof listen>[0], opts: ListenOptions): Promise<Listening> {
+async function listenOrExplain(
+  m: HttpSide,
+  app: Parameters<HttpSide['listen']>[0],
+  opts: ListenOptions,
+): Promise<Listening> {
   try {
-    return await listen(app, opts);
+    return await m.listen(app, opts);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (e instanceof WebConfigError) {
+    if (e instanceof m.WebConfigError) {
       const file = opts.webConfigFile ?? '';
       throw new UsageError(
         `--web.config.file ${file}: ${err.message.startsWith(file) ? err.message.slice(file.length).replace(/^:\s*/, '') : err.message}`,
@@ -192,11 +221,11 @@ function bindProblem(err: NodeJS.ErrnoException): string {
   return `${known[err.code ?? ''] ?? err.message} (${err.code})`;
 }
 
-function systemdFds(): number[] {
+function systemdFds(m: HttpSide): number[] {
   try {
-    return systemdListenFds();
+    return m.systemdListenFds();
   } catch (e) {
-    if (e instanceof SystemdSocketError) throw new UsageError(`--web.systemd-socket: ${e.message}`);
+    if (e instanceof m.SystemdSocketError) throw new UsageError(`--web.systemd-socket: ${e.message}`);
     throw e;
   }
 }

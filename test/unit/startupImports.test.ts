@@ -1,0 +1,80 @@
+// What each command loads before it does any work (issue 12: start-up cost). `--version` and `--help` must not
+// load the HTTP side (express, prom-client), the file watcher (chokidar) or the catalog; `check` loads the catalog
+// and the evaluation while the facts are read and only the report module of its --format; `serve` loads its HTTP
+// side while the first evaluation runs. Walks the static imports of the JavaScript TypeScript emits for each
+// module (type-only imports gone, dynamic `import()` not followed).
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'node:test';
+import ts from 'typescript';
+import { ROOT } from '../support/exporter.js';
+
+const SRC = join(ROOT, 'src');
+
+/** Static imports of one module as emitted: relative ones as .ts paths, packages by name. */
+function staticImports(file: string): { modules: string[]; packages: string[] } {
+  const js = ts.transpileModule(readFileSync(file, 'utf8'), {
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      verbatimModuleSyntax: true,
+    },
+  }).outputText;
+  const specifiers = [
+    ...js.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*'([^']+)'|^import\s*'([^']+)'/gms),
+  ].map((m) => (m[1] ?? m[2])!);
+  const modules: string[] = [];
+  const packages: string[] = [];
+  for (const s of specifiers) {
+    if (s.startsWith('.')) modules.push(resolve(dirname(file), s).replace(/\.js$/, '.ts'));
+    else if (!s.startsWith('node:')) packages.push(s.split('/')[0]!);
+  }
+  return { modules, packages };
+}
+
+/** Every module and package an entry loads before its first line runs. */
+function loadedBy(entry: string): { modules: Set<string>; packages: Set<string> } {
+  const modules = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (modules.has(file)) return;
+    assert.ok(existsSync(file), `${file} does not exist`);
+    modules.add(file);
+    const found = staticImports(file);
+    for (const p of found.packages) packages.add(p);
+    for (const m of found.modules) visit(m);
+  };
+  visit(join(SRC, entry));
+  return { modules: new Set([...modules].map((m) => relative(SRC, m))), packages };
+}
+
+test('the entry point (--version, --help) loads no package and neither catalog nor commands', () => {
+  const { modules, packages } = loadedBy('cli.ts');
+  assert.deepEqual([...packages], []);
+  for (const m of modules)
+    assert.ok(
+      !/^(controls\/catalog|cli\/(check|serve|healthcheck)|outputs\/(http|metrics|report)|web\/index)/.test(
+        m,
+      ),
+      `cli.ts loads ${m} before it knows the command`,
+    );
+});
+
+test('check loads no HTTP side, no file watcher, no catalog and no report module before it starts reading', () => {
+  const { modules, packages } = loadedBy('cli/check.ts');
+  for (const p of ['express', 'prom-client', 'chokidar', 'yaml'])
+    assert.ok(!packages.has(p), `check loads ${p} up front`);
+  for (const m of modules)
+    assert.ok(
+      !/^(controls\/catalog|evaluation\/(evaluate|waiverPolicy)|outputs\/report)/.test(m),
+      `check loads ${m} up front`,
+    );
+});
+
+test('serve loads express and prom-client only once its first evaluation has started', () => {
+  const { modules, packages } = loadedBy('cli/serve.ts');
+  for (const p of ['express', 'prom-client']) assert.ok(!packages.has(p), `serve loads ${p} up front`);
+  for (const m of modules)
+    assert.ok(!/^(outputs\/(http|metrics)|web\/index)/.test(m), `serve loads ${m} up front`);
+});
