@@ -3,17 +3,12 @@
 import { constants } from 'node:fs';
 import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { CATALOG } from '../controls/catalog.js';
 import { type ControlDefinition, SECTIONS, SEVERITIES } from '../controls/types.js';
 import type { FactCollector } from '../evaluation/collector.js';
 import { evaluationDeadlineMs, within } from '../evaluation/deadline.js';
-import { evaluate } from '../evaluation/evaluate.js';
 import type { Evaluation } from '../evaluation/types.js';
-import { loadWaiverPolicy, WaiverFileError } from '../evaluation/waiverPolicy.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
-import { jsonReport } from '../outputs/report/jsonReport.js';
-import { sarifReport } from '../outputs/report/sarifReport.js';
-import { textReport } from '../outputs/report/textReport.js';
+import type { WaiverSettings } from '../policy/waivers.js';
 import { statPath } from '../sources/fileStats.js';
 import { HostPaths } from '../sources/hostPaths.js';
 import { EXIT_COULD_NOT_JUDGE, EXIT_FINDINGS, EXIT_OK } from './exitCodes.js';
@@ -88,36 +83,57 @@ function defaultDeps(opts: CheckOptions): CheckDeps {
   return { collector, paths, deadlineMs: evaluationDeadlineMs(opts.dockerTimeoutMs) };
 }
 
+/**
+ * The catalog, the evaluation and (with --waivers.file) the waiver loader. `check` imports them while the facts
+ * are read, which mostly waits on the daemon, instead of before (issue 12: start-up cost).
+ */
+async function loadJudging(opts: CheckOptions) {
+  const [{ CATALOG }, { evaluate }, waiverPolicy] = await Promise.all([
+    import('../controls/catalog.js'),
+    import('../evaluation/evaluate.js'),
+    opts.waiversFile ? import('../evaluation/waiverPolicy.js') : undefined,
+  ]);
+  return { CATALOG, evaluate, waiverPolicy };
+}
+
 export async function runCheck(
   opts: CheckOptions,
   build: BuildInfo,
   deps: CheckDeps = defaultDeps(opts),
 ): Promise<number> {
   const now = deps.now ?? Date.now;
+  const loading = loadJudging(opts);
+  // Reading the facts judges nothing, so it starts at once; a refused flag or file below abandons it.
+  const collecting = deps.collector.collect('all');
+  // Met below by `within` and `await`; not an unhandled rejection when a usage error returns first.
+  collecting.catch(() => {});
+  let judging: Awaited<typeof loading>;
   // Everything the operator configured is checked before anything is judged: one line and exit 2 otherwise.
   let catalog: readonly ControlDefinition[];
-  let waivers: Awaited<ReturnType<typeof loadWaiverPolicy>> | undefined;
+  let waivers: WaiverSettings | undefined;
   try {
-    catalog = selectControls(CATALOG, opts.scope);
+    judging = await loading;
+    catalog = selectControls(judging.CATALOG, opts.scope);
     const configProblem = await explicitConfigProblem(opts, deps.paths ?? new HostPaths(opts.hostRoot));
     if (configProblem) throw new UsageError(configProblem);
     // An --output that cannot be written is a usage error found before the evaluation, not after it.
     if (opts.output) await assertWritable(opts.output);
-    waivers = opts.waiversFile
-      ? await loadWaiverPolicy({
-          file: opts.waiversFile,
-          catalog: CATALOG,
-          maxDurationMs: opts.waiversMaxDurationMs,
-          expiryWarningMs: opts.waiversExpiryWarningMs,
-          now,
-        })
-      : undefined;
+    waivers =
+      opts.waiversFile && judging.waiverPolicy
+        ? await judging.waiverPolicy.loadWaiverPolicy({
+            file: opts.waiversFile,
+            catalog: judging.CATALOG,
+            maxDurationMs: opts.waiversMaxDurationMs,
+            expiryWarningMs: opts.waiversExpiryWarningMs,
+            now,
+          })
+        : undefined;
   } catch (e) {
-    if (!(e instanceof UsageError || e instanceof WaiverFileError)) throw e;
+    const { waiverPolicy } = await loading.catch(() => ({ waiverPolicy: undefined }));
+    if (!(e instanceof UsageError || (waiverPolicy && e instanceof waiverPolicy.WaiverFileError))) throw e;
     process.stderr.write(`dockersec-exporter: ${e.message}\n`);
     return EXIT_COULD_NOT_JUDGE;
   }
-  const collecting = deps.collector.collect('all');
   if (!(await within(collecting, deps.deadlineMs))) {
     process.stderr.write(
       `dockersec-exporter: check could not judge: the evaluation did not finish within ${deps.deadlineMs} ms ` +
@@ -125,19 +141,9 @@ export async function runCheck(
     );
     return EXIT_COULD_NOT_JUDGE;
   }
-  const evaluation = evaluate(await collecting, catalog, now, waivers);
+  const evaluation = judging.evaluate(await collecting, catalog, now, waivers);
   const colour = opts.color ?? (!opts.output && process.stdout.isTTY === true && !process.env.NO_COLOR);
-  const body =
-    opts.format === 'json'
-      ? `${JSON.stringify(jsonReport(evaluation), null, 2)}\n`
-      : opts.format === 'sarif'
-        ? `${JSON.stringify(sarifReport(evaluation, build), null, 2)}\n`
-        : textReport(evaluation, {
-            colour,
-            failOn: opts.failOn,
-            width: opts.width ?? (!opts.output && process.stdout.isTTY ? process.stdout.columns : undefined),
-            layout: opts.format === 'table' ? 'table' : opts.quiet ? 'quiet' : 'text',
-          });
+  const body = await render(opts, evaluation, build, colour);
   if (opts.output) {
     try {
       await writeFile(opts.output, body);
@@ -146,6 +152,30 @@ export async function runCheck(
     }
   } else await new Promise<void>((resolve) => process.stdout.write(body, () => resolve()));
   return exitCodeFor(evaluation, opts.failOn);
+}
+
+/** The report in the asked format; only that format's module is loaded (issue 12: start-up cost). */
+async function render(
+  opts: CheckOptions,
+  evaluation: Evaluation,
+  build: BuildInfo,
+  colour: boolean,
+): Promise<string> {
+  if (opts.format === 'json') {
+    const { jsonReport } = await import('../outputs/report/jsonReport.js');
+    return `${JSON.stringify(jsonReport(evaluation), null, 2)}\n`;
+  }
+  if (opts.format === 'sarif') {
+    const { sarifReport } = await import('../outputs/report/sarifReport.js');
+    return `${JSON.stringify(sarifReport(evaluation, build), null, 2)}\n`;
+  }
+  const { textReport } = await import('../outputs/report/textReport.js');
+  return textReport(evaluation, {
+    colour,
+    failOn: opts.failOn,
+    width: opts.width ?? (!opts.output && process.stdout.isTTY ? process.stdout.columns : undefined),
+    layout: opts.format === 'table' ? 'table' : opts.quiet ? 'quiet' : 'text',
+  });
 }
 
 function describeFsError(e: unknown): string {
