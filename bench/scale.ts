@@ -1,6 +1,7 @@
 // Scale benchmark (issue 12): the built exporter against a sandboxed dockerd holding 1,000 containers (100
 // running, 900 created), then 5,000 (100 running, 4,900 created). Run as root, after `npm run build`:
 //   npx tsx bench/scale.ts [--sizes 1000,5000] [--running 100] [--repeat 3] [--scrapes 100] [--edits 15] [--idle 60]
+//                          [--startup-runs 11] [--startup-only] [--profile DIR]
 // Every time is the median of --repeat runs; the machine's load average is printed beside the table, since
 // these machines are shared. With DBS_DIR naming an unpacked docker-bench-security, it is timed against the same
 // daemon with the running containers only, for the ratio.
@@ -9,9 +10,11 @@
 // sized from); `check --format json` wall time; process start to `/-/ready` (the first full evaluation done);
 // the evaluation in-process, full and incremental after one container event and after a daemon.json edit;
 // daemon.json edit to /metrics; /metrics latency, plain and gzip; RSS; series; Docker API requests per minute
-// while idle.
+// while idle. Before the daemon starts: `--version` and `--help` against a bare `node -e ''` (median of
+// --startup-runs, interleaved). With --profile, one more `check` per size runs under `node --cpu-prof` into DIR and
+// its top frames by self time are printed.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +32,7 @@ import type { SandboxDaemon } from '../test/support/dockerd.js';
 import { ROOT } from '../test/support/exporter.js';
 import { getFreePort } from '../test/support/ports.js';
 import { pool, startFleet } from './containerFleet.js';
+import { summarize } from './cpuProfile.js';
 import { agent, pct, rssMiB, runBench } from './support.js';
 
 const arg = (name: string, fallback: string) => {
@@ -43,6 +47,9 @@ const REPEAT = Number(arg('repeat', '3'));
 const SCRAPES = Number(arg('scrapes', '100'));
 const EDITS = Number(arg('edits', '15'));
 const IDLE_S = Number(arg('idle', '60'));
+const STARTUP_RUNS = Number(arg('startup-runs', '11'));
+const STARTUP_ONLY = process.argv.includes('--startup-only');
+const PROFILE_DIR = arg('profile', '');
 const CLI = join(ROOT, 'dist', 'cli.js');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -78,10 +85,13 @@ function scrape(url: string, gzip = false): Promise<{ status: number; body: stri
 const counterTotal = (text: string, name: string) =>
   [...text.matchAll(new RegExp(`^${name}(?:\\{.*\\})? (\\S+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
 
-function run(args: string[]): Promise<{ code: number; ms: number; stderr: string }> {
+function run(
+  args: string[],
+  nodeArgs: string[] = [CLI],
+): Promise<{ code: number; ms: number; stderr: string }> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, DOCKER_HOST: '' },
     });
@@ -89,6 +99,60 @@ function run(args: string[]): Promise<{ code: number; ms: number; stderr: string
     child.stderr.on('data', (c) => (stderr += c));
     child.on('exit', (code) => resolve({ code: code ?? -1, ms: performance.now() - started, stderr }));
   });
+}
+
+/** `--version` and `--help` against Node starting and doing nothing: what loading the CLI costs. */
+async function startup(): Promise<Row[]> {
+  const kinds = {
+    bare: () => run([], ['-e', '']),
+    version: () => run(['--version']),
+    help: () => run(['--help']),
+  };
+  const times: Record<keyof typeof kinds, number[]> = { bare: [], version: [], help: [] };
+  // Interleaved, so a busy moment of the machine falls on all three alike.
+  for (let i = 0; i < STARTUP_RUNS; i++)
+    for (const [k, go] of Object.entries(kinds) as [keyof typeof kinds, () => ReturnType<typeof run>][]) {
+      const r = await go();
+      if (r.code !== 0) throw new Error(`${k} exited ${r.code}: ${r.stderr}`);
+      times[k].push(r.ms);
+    }
+  const bare = median(times.bare);
+  return [
+    { what: "bare `node -e ''`", value: ms(bare), note: `median of ${STARTUP_RUNS}` },
+    ...(['version', 'help'] as const).map((k) => ({
+      what: `\`--${k}\``,
+      value: ms(median(times[k])),
+      note: `median of ${STARTUP_RUNS}; ${ms(median(times[k]) - bare)} over bare node; max ${ms(Math.max(...times[k]))}`,
+    })),
+  ];
+}
+
+/** One `check` under `node --cpu-prof`: its top frames by self time, and the time by kind of code. */
+async function profileCheck(daemon: SandboxDaemon, size: number): Promise<Row[]> {
+  const dir = join(PROFILE_DIR, `check-${size}`);
+  const r = await run(
+    [
+      'check',
+      '--format',
+      'json',
+      `--docker.host=${daemon.host}`,
+      `--docker.config-file=${daemon.configPath}`,
+    ],
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI],
+  );
+  if (r.code === 2) throw new Error(`check could not judge: ${r.stderr}`);
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no profile in ${dir}`);
+  const s = summarize(join(dir, file), 12);
+  return [
+    {
+      what: 'profiled `check`',
+      value: `${ms(r.ms)} wall, ${ms(s.totalMs)} profiled`,
+      note: `${join(dir, file)}`,
+    },
+    ...s.kinds.map((k) => ({ what: `by kind: ${k.name}`, value: ms(k.selfMs), note: 'self time' })),
+    ...s.frames.map((f) => ({ what: `frame: \`${f.name}\``, value: ms(f.selfMs), note: f.where })),
+  ];
 }
 
 /** The Docker API's own floor on this daemon: what the exporter cannot go below. */
@@ -375,6 +439,8 @@ function print(title: string, rows: Row[]) {
 }
 
 async function main() {
+  print(`start-up, no daemon (load ${load()})`, await startup());
+  if (STARTUP_ONLY) return;
   if (EVALUATE_ON) {
     const rows = await inProcess({ host: EVALUATE_ON } as SandboxDaemon);
     print(`evaluation against ${EVALUATE_ON} (load ${load()})`, rows);
@@ -398,6 +464,7 @@ async function main() {
         ...(await floor(fleet.daemon)),
         ...(await inProcess(fleet.daemon)),
         ...(await asProcess(fleet.daemon)),
+        ...(PROFILE_DIR ? await profileCheck(fleet.daemon, size) : []),
       ];
       print(
         `${size} containers (${RUNNING} running; set up in ${setup.toFixed(0)} s; load ${loadBefore} before, ${load()} after)`,
