@@ -1,6 +1,7 @@
 // Gathers one facts snapshot from every source, in two rounds: what the exporter finds by itself (dockerd's
 // process, the API, daemon.json, the host), then what the dockerd model of those facts locates (systemd units,
-// TLS files, CIS host files, the listeners to probe, the config baseline). Every source is read through the
+// TLS files, CIS host files, the listeners to probe, the config baseline). The container inventory, the slowest
+// read on a big host and needed by neither round, runs beside both. Every source is read through the
 // same readSource: guarded, timed, and kept from the last collection when this refresh does not concern it.
 import { resolve as resolvePath } from 'node:path';
 import {
@@ -104,25 +105,29 @@ export class FactCollector {
     const first = this.last === null;
     const socketPath = this.socketPath;
 
+    // Behind a proxy, the daemon is the one serving the host's socket, seen under --host.root.
+    const finding = this.read(s.dockerd, refresh, () =>
+      this.deps.hostDockerSocket
+        ? { socketPath: this.deps.paths.resolve(this.deps.hostDockerSocket), tcp: null }
+        : { socketPath, tcp: endpoint.tcp },
+    );
+    // The container inventory (a list and an inspect per container: most of a full read on a big host) starts
+    // at once and goes on through both rounds: nothing else depends on it, and only its daemon sockets wait for
+    // dockerd's process to be found (issue 12).
+    const reading = this.read(s.containers, refresh, () => ({
+      full: refresh === 'all' || first,
+      dockerdPid: finding.then((d) => (d.ok ? d.value.pid : null)),
+    }));
     const [dockerd, api, host] = await Promise.all([
-      // Behind a proxy, the daemon is the one serving the host's socket, seen under --host.root.
-      this.read(s.dockerd, refresh, () =>
-        this.deps.hostDockerSocket
-          ? { socketPath: this.deps.paths.resolve(this.deps.hostDockerSocket), tcp: null }
-          : { socketPath, tcp: endpoint.tcp },
-      ),
+      finding,
       this.read(s.api, refresh, () => undefined),
       this.read(s.host, refresh, () => undefined),
     ]);
     const homes = host.ok ? host.value.homes : {};
     const where = this.configPath(dockerd, homes, socketPath);
-    const [daemonConfig, files, containers] = await Promise.all([
+    const [daemonConfig, files] = await Promise.all([
       this.read(s.daemonConfig, refresh, () => where),
       this.read(s.files, refresh, () => ({ socketPath, daemonJson: where.path })),
-      this.read(s.containers, refresh, () => ({
-        full: refresh === 'all' || first,
-        dockerdPid: dockerd.ok ? dockerd.value.pid : null,
-      })),
     ]);
 
     const round: FirstRound = { daemonConfig, dockerd, api, homes };
@@ -138,6 +143,7 @@ export class FactCollector {
       this.read(s.hostFiles, refresh, () => hostFileLocations(settings, round, systemd)),
       this.read(s.exposure, refresh, () => declaredListeners(settings, round, systemd, configBaseline)),
     ]);
+    const containers = await reading;
 
     if (this.exporterFacts?.socketPath !== socketPath) {
       this.exporterFacts = {

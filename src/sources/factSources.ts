@@ -140,7 +140,10 @@ export function factSources(deps: FactSourceDeps) {
       ...SOURCES.containers,
       collect: async (opts): Promise<Fact<ContainerInventory>> =>
         containers ? containers.collect(opts) : factError('container inventory not enabled'),
-    } satisfies Source<{ full: boolean; dockerdPid: number | null }, ContainerInventory>,
+    } satisfies Source<
+      { full: boolean; dockerdPid: number | null | Promise<number | null> },
+      ContainerInventory
+    >,
 
     // Round two: located by the dockerd model from round one.
     systemd: {

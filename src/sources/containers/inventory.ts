@@ -207,16 +207,23 @@ export class ContainerInventoryTracker {
   /**
    * The inventory as the controls see it. `full` re-lists and re-inspects every container; a stale inventory
    * is re-listed whatever `full` says, and only its new, changed or failed containers are inspected again.
-   * `dockerdPid` locates the daemon's actual listening sockets.
+   * `dockerdPid` locates the daemon's actual listening sockets; it may still be being found (a promise), so the
+   * list and the inspects need not wait for the search through /proc.
    */
-  async collect(opts: { full: boolean; dockerdPid: number | null }): Promise<Fact<ContainerInventory>> {
+  async collect(opts: {
+    full: boolean;
+    dockerdPid: number | null | Promise<number | null>;
+  }): Promise<Fact<ContainerInventory>> {
     if (opts.full || this.stale) {
       await this.resync(opts.dockerdPid, opts.full);
       // Marked stale while that resync ran (e.g. the stream came back after its list): list once more, unless
       // the daemon stopped answering (the next trigger tries again, without piling up requests now).
       if (this.stale && this.listError === null && this.broken === null)
         await this.resync(opts.dockerdPid, false);
-    } else if (opts.dockerdPid !== this.socketsPid) await this.refreshSockets(opts.dockerdPid);
+    } else {
+      const pid = await opts.dockerdPid;
+      if (pid !== this.socketsPid) await this.refreshSockets(pid);
+    }
     return this.snapshot();
   }
 
@@ -229,14 +236,14 @@ export class ContainerInventoryTracker {
     return factOk({ containers, daemonSockets: this.sockets, syncedAt: this.syncedAt });
   }
 
-  private resync(dockerdPid: number | null, full: boolean): Promise<void> {
+  private resync(dockerdPid: number | null | Promise<number | null>, full: boolean): Promise<void> {
     this.resyncing ??= this.doResync(dockerdPid, full).finally(() => {
       this.resyncing = null;
     });
     return this.resyncing;
   }
 
-  private async doResync(dockerdPid: number | null, full: boolean): Promise<void> {
+  private async doResync(dockerdPid: number | null | Promise<number | null>, full: boolean): Promise<void> {
     const listedFrom = ++this.sequence;
     this.broken = null;
     let list: ListedContainer[];
@@ -280,7 +287,7 @@ export class ContainerInventoryTracker {
           })
         : undefined;
     for (const c of changed) this.request(c.Id, { top: true, notify: false, ...(scan ? { scan } : {}) });
-    await Promise.all([this.idle(), this.refreshSockets(dockerdPid)]);
+    await Promise.all([this.idle(), Promise.resolve(dockerdPid).then((pid) => this.refreshSockets(pid))]);
     this.syncedAt = Date.now();
   }
 
