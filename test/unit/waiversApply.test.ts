@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CATALOG } from '../../src/controls/catalog.js';
 import { privileged } from '../../src/controls/containers/privileges.js';
+import { sshd } from '../../src/controls/containers/processes.js';
 import { icc, userlandProxy } from '../../src/controls/daemon/network.js';
 import type { ControlDefinition } from '../../src/controls/types.js';
 import { evaluate } from '../../src/evaluation/evaluate.js';
@@ -156,6 +157,23 @@ describe('application', () => {
       ],
     );
     assert.match(r.reason, /2 of 2 containers/, 'the control’s own reason stays');
+  });
+
+  test('waived failures beside a container that could not be checked: error, never waived', () => {
+    const facts = makeFacts({
+      containers: [
+        makeContainer({ name: 'legacy-sshd', sshd: true }),
+        makeContainer({ name: 'web', sshd: null, processListError: 'top timed out' }),
+      ],
+    });
+    const yaml = waiver('container_sshd', '2027-03-31', '    containers:\n      names: ["legacy-*"]\n');
+    const r = judge([sshd], yaml, NOW, facts).results[0]!;
+    assert.equal(r.status, 'error');
+    assert.match(r.reason, /every failing container is waived, but 1 of 2 containers could not be checked/);
+    assert.deepEqual(
+      r.waivedContainers!.map((c) => c.name),
+      ['legacy-sshd'],
+    );
   });
 
   test('a waiver without a container scope covers every container of the control', () => {
