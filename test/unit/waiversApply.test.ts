@@ -428,4 +428,26 @@ describe('outputs', () => {
     );
     assert.equal(priv[1]!.suppressions![0]!.status, 'accepted');
   });
+
+  test('SARIF: a waived container keeps its fingerprint whether or not the other containers are waived too', () => {
+    type Sarif = {
+      runs: { results: { partialFingerprints: Record<string, string>; suppressions?: unknown[] }[] }[];
+    };
+    const legacyOnly = waiver(
+      'container_privileged',
+      '2027-03-31',
+      '    containers:\n      names: ["legacy-*"]\n',
+    );
+    const both =
+      legacyOnly + waiver('container_privileged', '2027-03-31', '    containers:\n      names: ["web"]\n');
+    const suppressed = (yaml: string) =>
+      (sarifReport(judge([privileged], yaml, NOW, twoPrivileged()), BUILD) as Sarif).runs[0]!.results.filter(
+        (r) => r.suppressions,
+      ).map((r) => Object.values(r.partialFingerprints).join());
+    const some = suppressed(legacyOnly);
+    const all = suppressed(both);
+    assert.equal(some.length, 1);
+    assert.equal(all.length, 2);
+    assert.ok(all.includes(some[0]!), 'the same fingerprint for legacy-agent');
+  });
 });
