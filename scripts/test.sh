@@ -17,6 +17,10 @@ need openssl openssl
 need ip iproute2
 need nsenter util-linux
 need chromium chromium
+# The rootless test (test/integration/rootless.test.ts): dockerd-rootless.sh ships in docker.io's contrib folder.
+need rootlesskit rootlesskit
+need newuidmap uidmap
+need slirp4netns slirp4netns
 if ((${#missing[@]} > 0)); then
   echo "installing: ${missing[*]}"
   apt-get update -qq

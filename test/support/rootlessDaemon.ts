@@ -35,6 +35,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   isAlive,
@@ -224,7 +225,15 @@ interface HomeSnapshot {
   readonly created: string[];
   readonly configEntries: Set<string>;
   readonly daemonJson: { text: Buffer; mode: number; uid: number; gid: number } | null;
-  readonly dataRootExisted: boolean;
+  /** What dockerd will create for its data root (~/.local, ~/.local/share or ~/.local/share/docker), or null. */
+  readonly dataRootCreated: string | null;
+}
+
+/** The outermost directory of `path` that does not exist yet, or null when `path` exists. */
+function outermostMissing(path: string): string | null {
+  let missing: string | null = null;
+  for (let p = path; !existsSync(p); p = dirname(p)) missing = p;
+  return missing;
 }
 
 /** mkdir -p owned by the user; returns the directories it created, outermost first. */
@@ -249,11 +258,12 @@ function snapshotHome(user: RootlessUser, configDir: string, dataRoot: string): 
   }
   const configEntries = new Set(existsSync(configDir) ? readdirSync(configDir) : []);
   const created = mkdirOwned(configDir, user, 0o755);
-  return { configDir, created, configEntries, daemonJson, dataRootExisted: existsSync(dataRoot) };
+  return { configDir, created, configEntries, daemonJson, dataRootCreated: outermostMissing(dataRoot) };
 }
 
-function restoreHome(s: HomeSnapshot, dataRoot: string): void {
-  if (!s.dataRootExisted && existsSync(dataRoot)) removeSandboxDir(dataRoot);
+function restoreHome(s: HomeSnapshot): void {
+  // removeSandboxDir refuses to delete through anything still mounted there.
+  if (s.dataRootCreated && existsSync(s.dataRootCreated)) removeSandboxDir(s.dataRootCreated);
   if (s.created.length > 0) {
     rmSync(s.created[0]!, { recursive: true, force: true });
     return;
@@ -314,21 +324,29 @@ export interface RootlessDaemon {
 const live = new Set<Rootless>();
 let exitHookInstalled = false;
 
+function destroyAllSync(reason: string): void {
+  for (const d of [...live]) {
+    try {
+      process.stderr.write(`dockersec test harness: ${reason}: destroying rootless dockerd in ${d.dir}\n`);
+      d.destroySync();
+    } catch (err) {
+      process.stderr.write(`dockersec test harness: could not clean up ${d.dir}: ${String(err)}\n`);
+    }
+  }
+}
+
+/** dockerd.ts's safety net, for this daemon too: a test that ends or is interrupted leaves nothing behind. */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const d of [...live]) {
-      try {
-        process.stderr.write(
-          `dockersec test harness: process exit: destroying rootless dockerd in ${d.dir}\n`,
-        );
-        d.destroySync();
-      } catch (err) {
-        process.stderr.write(`dockersec test harness: could not clean up ${d.dir}: ${String(err)}\n`);
-      }
-    }
-  });
+  process.on('exit', () => destroyAllSync('process exit with the daemon still running'));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      destroyAllSync(sig);
+      // Exit as the signal would have, unless another handler (dockerd.ts, node:test) exits itself.
+      if (process.listenerCount(sig) <= 1) process.exit(128 + (osConstants.signals[sig] ?? 0));
+    });
+  }
 }
 
 class Rootless implements RootlessDaemon {
@@ -535,7 +553,12 @@ class Rootless implements RootlessDaemon {
 
   /** The exit-time path: no awaiting, kill hard. The lock goes with this process. */
   destroySync(): void {
-    teardownSandboxSync(this.dir, this.pid > 0 ? [this.pid] : []);
+    const roots = this.pid > 0 && isAlive(this.pid) ? [this.pid] : [];
+    killSync([
+      ...sandboxProcesses(this.dir, roots),
+      ...processesWithRuntimeDir(this.user.uid, this.runtimeDir),
+    ]);
+    teardownSandboxSync(this.dir);
     this.finish();
     live.delete(this);
   }
@@ -544,7 +567,7 @@ class Rootless implements RootlessDaemon {
     // rootlesskit's mounts live in its own mount namespace, gone with it; removeSandboxDir still refuses to
     // delete through anything left mounted.
     if (existsSync(this.dir)) removeSandboxDir(this.dir);
-    if (this.home) restoreHome(this.home, this.dataRoot);
+    if (this.home) restoreHome(this.home);
     this.home = null;
   }
 }
