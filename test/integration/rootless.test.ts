@@ -174,7 +174,9 @@ describe('rootless dockerd, for real', { timeout: 900_000 }, () => {
   test('how the daemon runs', (t) => {
     if (!daemon) return t.skip(unavailable ?? 'no daemon');
     for (const note of daemon.user.notes) t.diagnostic(`machine prepared: ${note}`);
-    for (const a of daemon.attempts) t.diagnostic(`fallback: ${a.split('\n')[0]}`);
+    for (const a of daemon.attempts) {
+      for (const line of a.split('\n')) t.diagnostic(`attempt that failed: ${line}`);
+    }
     t.diagnostic(
       `dockerd ${release} rootless as ${daemon.user.name} (uid ${daemon.user.uid}) via rootlesskit --net=${daemon.net}, ` +
         `XDG_RUNTIME_DIR=${daemon.runtimeDir}`,

@@ -19,7 +19,7 @@
 // When that attempt fails (on the development machine /dev/net/tun is root-only), the daemon is started
 // again with DOCKERD_ROOTLESS_ROOTLESSKIT_NET=host (rootlesskit --net=host: the host's network namespace, in
 // which the unprivileged daemon can create no bridge, hence --bridge=none --iptables=false). `attempts` says
-// why. DOCKERSEC_ROOTLESS_NET=slirp4netns|host forces one.
+// why. DOCKERSEC_ROOTLESS_NET=slirp4netns|vpnkit|host forces one driver.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -71,7 +71,8 @@ const SUBID_COUNT = 65_536;
 const DEFAULT_START_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 20_000;
 
-export type RootlessNet = 'slirp4netns' | 'host';
+/** rootlesskit's network driver: what dockerd-rootless.sh picks ('slirp4netns', else 'vpnkit'), or 'host'. */
+export type RootlessNet = string;
 
 /** dockerd-rootless.sh of the release under test: bookworm's in docker.io's contrib folder, else the unpacked one. */
 export function rootlessScriptFor(release = testRelease()): string {
@@ -356,7 +357,7 @@ class Rootless implements RootlessDaemon {
   readonly dataRoot: string;
   readonly logPath: string;
   readonly userEnv: Readonly<Record<string, string>>;
-  net: RootlessNet = 'slirp4netns';
+  net: RootlessNet = '';
   attempts: string[] = [];
   pid = -1;
   private child: ChildProcess | null = null;
@@ -434,15 +435,18 @@ class Rootless implements RootlessDaemon {
     chmodSync(this.configPath, 0o644);
   }
 
-  /** One start with rootlesskit's `net` driver; rejects with dockerd's log when it does not come up. */
-  async start(net: RootlessNet, timeoutMs: number): Promise<void> {
-    this.net = net;
+  /**
+   * One start, with rootlesskit's `net` driver or (null) the one dockerd-rootless.sh picks; rejects with
+   * dockerd's log when it does not come up.
+   */
+  async start(net: RootlessNet | null, timeoutMs: number): Promise<void> {
+    this.net = net ?? 'the script default';
     const env: Record<string, string> = {
       ...this.userEnv,
       // Named on rootlesskit's command line (the default is this same directory), so that the sandbox
       // reaper finds the daemon by its directory when the test process died.
       DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS: `--state-dir=${join(this.runtimeDir, 'dockerd-rootless')}`,
-      DOCKERD_ROOTLESS_ROOTLESSKIT_NET: net,
+      ...(net ? { DOCKERD_ROOTLESS_ROOTLESSKIT_NET: net } : {}),
     };
     // In the host's network namespace the unprivileged daemon may not create a bridge or iptables rules.
     const dockerdArgs = net === 'host' ? ['--bridge=none', '--iptables=false'] : [];
@@ -485,14 +489,19 @@ class Rootless implements RootlessDaemon {
       if (this.done) {
         const how = child.exitCode !== null ? `exit code ${child.exitCode}` : String(child.signalCode);
         throw new Error(
-          `rootless dockerd (--net=${net}) exited (${how}) before it was ready:\n${this.logTail(12)}`,
+          `rootless dockerd (rootlesskit net: ${this.net}) exited (${how}) before it was ready:\n${this.logTail(12)}`,
         );
       }
-      if (await this.answers()) return;
+      if (await this.answers()) {
+        // What the script chose, from rootlesskit's own command line.
+        const argv = (readText(`/proc/${this.pid}/cmdline`) ?? '').split('\0');
+        this.net = argv.find((a) => a.startsWith('--net='))?.slice('--net='.length) ?? this.net;
+        return;
+      }
       if (Date.now() > deadline) {
         await this.halt(0);
         throw new Error(
-          `rootless dockerd (--net=${net}) not ready after ${timeoutMs} ms:\n${this.logTail(12)}`,
+          `rootless dockerd (rootlesskit net: ${this.net}) not ready after ${timeoutMs} ms:\n${this.logTail(12)}`,
         );
       }
       await sleep(100);
@@ -572,14 +581,6 @@ class Rootless implements RootlessDaemon {
   }
 }
 
-function forcedNet(): RootlessNet | null {
-  const v = process.env.DOCKERSEC_ROOTLESS_NET?.trim();
-  if (!v) return null;
-  if (v !== 'slirp4netns' && v !== 'host')
-    throw new Error(`DOCKERSEC_ROOTLESS_NET=${v}: slirp4netns or host`);
-  return v;
-}
-
 /**
  * Starts a rootless dockerd as the test user: dockerd-rootless.sh as it is (slirp4netns), else with
  * rootlesskit --net=host. Rejects, with every attempt's reason and log, when neither comes up.
@@ -607,8 +608,9 @@ export async function startRootlessDaemon(opts: RootlessDaemonOptions = {}): Pro
     live.add(daemon);
     installExitHook();
     daemon.prepare(opts.config ?? {});
-    const forced = forcedNet();
-    const nets: RootlessNet[] = forced ? [forced] : ['slirp4netns', 'host'];
+    const forced = process.env.DOCKERSEC_ROOTLESS_NET?.trim();
+    // dockerd-rootless.sh as it is first; then the network driver that needs no /dev/net/tun.
+    const nets: (RootlessNet | null)[] = forced ? [forced] : [null, 'host'];
     for (const net of nets) {
       try {
         await daemon.start(net, opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
