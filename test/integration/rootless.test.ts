@@ -135,6 +135,7 @@ describe('rootless dockerd, for real', { timeout: 900_000 }, () => {
   let unavailable: string | null = rootlessUnavailableReason(release);
   let daemon: RootlessDaemon | null = null;
   let expected: Expected;
+  let startLog: string[] = [];
 
   before(async () => {
     if (unavailable) return;
@@ -146,7 +147,10 @@ describe('rootless dockerd, for real', { timeout: 900_000 }, () => {
       });
     } catch (err) {
       if (process.env.DOCKERSEC_REQUIRE_ROOTLESS === '1') throw err;
-      unavailable = `could not start a rootless dockerd here: ${(err as Error).message}`;
+      // The first line says why, for the skip reason; dockerd's log of each attempt follows.
+      const [why, ...log] = (err as Error).message.split('\n');
+      unavailable = `could not start a rootless dockerd here: ${why}`;
+      startLog = log;
       return;
     }
     expected = {
@@ -174,9 +178,7 @@ describe('rootless dockerd, for real', { timeout: 900_000 }, () => {
   test('how the daemon runs', (t) => {
     if (!daemon) return t.skip(unavailable ?? 'no daemon');
     for (const note of daemon.user.notes) t.diagnostic(`machine prepared: ${note}`);
-    for (const a of daemon.attempts) {
-      for (const line of a.split('\n')) t.diagnostic(`attempt that failed: ${line}`);
-    }
+    for (const a of daemon.attempts) t.diagnostic(`start that failed first: ${a}`);
     t.diagnostic(
       `dockerd ${release} rootless as ${daemon.user.name} (uid ${daemon.user.uid}) via rootlesskit --net=${daemon.net}, ` +
         `XDG_RUNTIME_DIR=${daemon.runtimeDir}`,
@@ -243,7 +245,10 @@ describe('rootless dockerd, for real', { timeout: 900_000 }, () => {
 
   test('a report captured from a real rootless daemon (test/fixtures/rootless)', (t) => {
     if (daemon) t.diagnostic('checked beside the live daemon, so that the fixture stays true');
-    else t.diagnostic(`no live rootless daemon: ${unavailable}; the captured report stands in for it`);
+    else {
+      t.diagnostic(`no live rootless daemon: ${unavailable}; the captured report stands in for it`);
+      for (const line of startLog) t.diagnostic(line);
+    }
     const report = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Report;
     const capture = JSON.parse(readFileSync(FIXTURE.replace(/\.json$/, '.capture.json'), 'utf8')) as Expected;
     assertRootlessReport(report, capture);

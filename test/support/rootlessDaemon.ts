@@ -298,7 +298,7 @@ export interface RootlessDaemon {
   readonly release: string;
   /** rootlesskit's network driver the daemon runs with. */
   readonly net: RootlessNet;
-  /** Each start that failed before this one, and why (slirp4netns on a machine without a usable tun). */
+  /** Each start that failed before this one, one line each: the driver and why (slirp4netns without a tun). */
   readonly attempts: readonly string[];
   readonly dir: string;
   /** $XDG_RUNTIME_DIR of the daemon. */
@@ -410,16 +410,18 @@ class Rootless implements RootlessDaemon {
     return null;
   }
 
-  logTail(lines = 30): string {
+  private logSinceStart(): string {
     let buf: Buffer;
     try {
       buf = readFileSync(this.logPath);
     } catch (err) {
       return `(no log: ${(err as Error).message})`;
     }
-    return buf
-      .subarray(Math.min(this.logOffset, buf.length))
-      .toString('utf8')
+    return buf.subarray(Math.min(this.logOffset, buf.length)).toString('utf8');
+  }
+
+  logTail(lines = 30): string {
+    return this.logSinceStart()
       .split('\n')
       .filter((l) => l !== '' && !l.includes('module=grpc') && !l.startsWith('+ '))
       .slice(-lines)
@@ -448,10 +450,14 @@ class Rootless implements RootlessDaemon {
       DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS: `--state-dir=${join(this.runtimeDir, 'dockerd-rootless')}`,
       ...(net ? { DOCKERD_ROOTLESS_ROOTLESSKIT_NET: net } : {}),
     };
-    // In the host's network namespace the unprivileged daemon may not create a bridge or iptables rules.
+    // In the host's network namespace the unprivileged daemon may not create a bridge or iptables rules, and
+    // rootlesskit has no ports to forward (its port drivers refuse --net=host).
     const dockerdArgs = net === 'host' ? ['--bridge=none', '--iptables=false'] : [];
+    if (net === 'host') env.DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER = 'none';
     this.logOffset = existsSync(this.logPath) ? statSync(this.logPath).size : 0;
-    writeFileSync(this.logPath, `== ${new Date().toISOString()} rootlesskit --net=${net}\n`, { flag: 'a' });
+    writeFileSync(this.logPath, `== ${new Date().toISOString()} rootlesskit net: ${this.net}\n`, {
+      flag: 'a',
+    });
     const logFd = openSync(this.logPath, 'a');
     try {
       // setpriv execs the script, which execs rootlesskit: the pid spawned is rootlesskit's, and it is
@@ -506,6 +512,38 @@ class Rootless implements RootlessDaemon {
       }
       await sleep(100);
     }
+  }
+
+  /** One line on a failed start: the driver, whether the user can open /dev/net/tun, dockerd's last words. */
+  summary(net: RootlessNet | null): string {
+    // The script traces (set -x) the rootlesskit command line it execs, with the driver it chose.
+    const traced = /rootlesskit --net=(\S+)/.exec(this.logSinceStart())?.[1];
+    const driver = net ?? `dockerd-rootless.sh's default (${traced ?? 'unknown'})`;
+    const last = this.logTail(40)
+      .split('\n')
+      .filter((l) => !l.startsWith('== ') && !/level=(warning|info)/.test(l))
+      // rootlesskit's child only reports that its parent gave up; the parent says why.
+      .filter((l, _, all) => !l.startsWith('[rootlesskit:child ]') || all.length === 1)
+      .slice(-1)[0];
+    const tun =
+      net === 'host'
+        ? ''
+        : spawnSync(
+              'setpriv',
+              [
+                `--reuid=${this.user.uid}`,
+                `--regid=${this.user.gid}`,
+                '--init-groups',
+                '--',
+                'sh',
+                '-c',
+                'exec 3<>/dev/net/tun',
+              ],
+              { stdio: 'ignore' },
+            ).status === 0
+          ? ''
+          : `/dev/net/tun cannot be opened by ${this.user.name} (slirp4netns and vpnkit need it), `;
+    return `${driver}: ${tun}${last ?? 'no log'}`;
   }
 
   private async answers(): Promise<boolean> {
@@ -611,16 +649,18 @@ export async function startRootlessDaemon(opts: RootlessDaemonOptions = {}): Pro
     const forced = process.env.DOCKERSEC_ROOTLESS_NET?.trim();
     // dockerd-rootless.sh as it is first; then the network driver that needs no /dev/net/tun.
     const nets: (RootlessNet | null)[] = forced ? [forced] : [null, 'host'];
+    const logs: string[] = [];
     for (const net of nets) {
       try {
         await daemon.start(net, opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
         return daemon;
       } catch (err) {
-        daemon.attempts.push((err as Error).message);
         await daemon.halt(0);
+        daemon.attempts.push(daemon.summary(net));
+        logs.push((err as Error).message);
       }
     }
-    throw new Error(`no rootless dockerd came up:\n${daemon.attempts.join('\n')}`);
+    throw new Error(`no rootless dockerd came up: ${daemon.attempts.join('; ')}\n${logs.join('\n')}`);
   } catch (err) {
     if (daemon) await daemon.destroy();
     else await lock.release();
