@@ -17,8 +17,8 @@
 //
 // Networking: dockerd-rootless.sh's default is slirp4netns, which needs /dev/net/tun to be usable by the user.
 // When that attempt fails (on the development machine /dev/net/tun is root-only), the daemon is started
-// again with DOCKERD_ROOTLESS_ROOTLESSKIT_NET=host (rootlesskit --net=host: the host's network namespace, in
-// which the unprivileged daemon can create no bridge, hence --bridge=none --iptables=false). `attempts` says
+// again under rootlesskit --net=host with the script as its child (the host's network namespace, in which
+// the unprivileged daemon can create no bridge, hence --bridge=none --iptables=false). `attempts` says
 // why. DOCKERSEC_ROOTLESS_NET=slirp4netns|vpnkit|host forces one driver.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
@@ -114,6 +114,17 @@ function readText(path: string): string | null {
     // Absent or unreadable: the caller decides what no answer means.
     if ((err as NodeJS.ErrnoException).code) return null;
     throw err;
+  }
+}
+
+/** /dev/net/tun's mode and owner, as ls shows them (crw------- root), for the reason a start failed. */
+function tunMode(): string {
+  try {
+    const st = statSync('/dev/net/tun');
+    const bits = 'rwxrwxrwx'.replace(/./g, (c, i) => (st.mode & (0o400 >> i) ? c : '-'));
+    return `c${bits} uid ${st.uid}`;
+  } catch (err) {
+    return `missing: ${(err as Error).message}`;
   }
 }
 
@@ -443,25 +454,45 @@ class Rootless implements RootlessDaemon {
    */
   async start(net: RootlessNet | null, timeoutMs: number): Promise<void> {
     this.net = net ?? 'the script default';
-    const env: Record<string, string> = {
-      ...this.userEnv,
-      // Named on rootlesskit's command line (the default is this same directory), so that the sandbox
-      // reaper finds the daemon by its directory when the test process died.
-      DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS: `--state-dir=${join(this.runtimeDir, 'dockerd-rootless')}`,
-      ...(net ? { DOCKERD_ROOTLESS_ROOTLESSKIT_NET: net } : {}),
-    };
-    // In the host's network namespace the unprivileged daemon may not create a bridge or iptables rules, and
-    // rootlesskit has no ports to forward (its port drivers refuse --net=host).
-    const dockerdArgs = net === 'host' ? ['--bridge=none', '--iptables=false'] : [];
-    if (net === 'host') env.DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER = 'none';
+    const script = rootlessScriptFor(this.release);
+    const stateDir = join(this.runtimeDir, 'dockerd-rootless');
+    let argv: string[];
+    const env: Record<string, string> = { ...this.userEnv };
+    if (net === 'host') {
+      // dockerd-rootless.sh of 26.1 and later refuses --net=host, so rootlesskit is run here with the script's
+      // own flags, the network ones replaced, and the script as its child: _DOCKERD_ROOTLESS_CHILD makes it
+      // do only what it does inside the namespaces (its release's mounts) and exec dockerd. In the host's
+      // network namespace the unprivileged daemon may create no bridge or iptables rules, and rootlesskit
+      // has no ports to forward (its port drivers refuse --net=host).
+      env._DOCKERD_ROOTLESS_CHILD = '1';
+      argv = [
+        'rootlesskit',
+        `--state-dir=${stateDir}`,
+        '--net=host',
+        '--port-driver=none',
+        '--disable-host-loopback',
+        '--copy-up=/etc',
+        '--copy-up=/run',
+        '--propagation=rslave',
+        script,
+        '--bridge=none',
+        '--iptables=false',
+      ];
+    } else {
+      // The state directory is the script's default, named on rootlesskit's command line so that the
+      // sandbox reaper finds the daemon by its directory when the test process died.
+      env.DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS = `--state-dir=${stateDir}`;
+      if (net) env.DOCKERD_ROOTLESS_ROOTLESSKIT_NET = net;
+      argv = [script];
+    }
     this.logOffset = existsSync(this.logPath) ? statSync(this.logPath).size : 0;
     writeFileSync(this.logPath, `== ${new Date().toISOString()} rootlesskit net: ${this.net}\n`, {
       flag: 'a',
     });
     const logFd = openSync(this.logPath, 'a');
     try {
-      // setpriv execs the script, which execs rootlesskit: the pid spawned is rootlesskit's, and it is
-      // SIGKILLed if this process dies (rootlesskit then takes dockerd and containerd with it).
+      // setpriv execs the script, which execs rootlesskit (or rootlesskit itself): the pid spawned is
+      // rootlesskit's, and it is SIGKILLed if this process dies (taking dockerd and containerd with it).
       this.child = spawn(
         'setpriv',
         [
@@ -470,8 +501,7 @@ class Rootless implements RootlessDaemon {
           '--init-groups',
           '--pdeathsig=KILL',
           '--',
-          rootlessScriptFor(this.release),
-          ...dockerdArgs,
+          ...argv,
         ],
         { cwd: this.user.home, env, detached: true, stdio: ['ignore', logFd, logFd] },
       );
@@ -502,7 +532,14 @@ class Rootless implements RootlessDaemon {
         // What the script chose, from rootlesskit's own command line.
         const argv = (readText(`/proc/${this.pid}/cmdline`) ?? '').split('\0');
         this.net = argv.find((a) => a.startsWith('--net='))?.slice('--net='.length) ?? this.net;
-        return;
+        // Up is more than /_ping: dockerd 26.1 and 28.5 under rootlesskit --net=host panic on every /version
+        // (and /info), which an exporter cannot audit.
+        const broken = await this.versionProblem();
+        if (broken === null) return;
+        await this.halt(0);
+        throw new Error(
+          `rootless dockerd (rootlesskit net: ${this.net}) answers /_ping but not GET /version (${broken}):\n${this.logTail(12)}`,
+        );
       }
       if (Date.now() > deadline) {
         await this.halt(0);
@@ -517,14 +554,27 @@ class Rootless implements RootlessDaemon {
   /** One line on a failed start: the driver, whether the user can open /dev/net/tun, dockerd's last words. */
   summary(net: RootlessNet | null): string {
     // The script traces (set -x) the rootlesskit command line it execs, with the driver it chose.
-    const traced = /rootlesskit --net=(\S+)/.exec(this.logSinceStart())?.[1];
-    const driver = net ?? `dockerd-rootless.sh's default (${traced ?? 'unknown'})`;
-    const last = this.logTail(40)
-      .split('\n')
-      .filter((l) => !l.startsWith('== ') && !/level=(warning|info)/.test(l))
-      // rootlesskit's child only reports that its parent gave up; the parent says why.
-      .filter((l, _, all) => !l.startsWith('[rootlesskit:child ]') || all.length === 1)
-      .slice(-1)[0];
+    const traced = /^\+ exec \S*rootlesskit .*?--net=(\S+)/m.exec(this.logSinceStart())?.[1];
+    const driver =
+      net === 'host'
+        ? 'rootlesskit --net=host'
+        : (net ?? `dockerd-rootless.sh's default (${traced ?? 'unknown'})`);
+    const log = this.logSinceStart().split('\n');
+    // A Go panic names the function that failed in its first frame of dockerd's own code.
+    const panicAt = log.findIndex((l) => /http: panic serving|^panic: /.test(l));
+    const frame = log.slice(panicAt).find((l) => l.startsWith('github.com/docker/docker/'));
+    const panic =
+      panicAt >= 0
+        ? `dockerd ${this.release}: ${log[panicAt]!.replace(/^\S+ \S+ /, '')} in ${frame?.replace(/\([^()]*\)$/, '') ?? '?'}`
+        : null;
+    const last =
+      panic ??
+      this.logTail(40)
+        .split('\n')
+        .filter((l) => !l.startsWith('== ') && !/level=(warning|info)/.test(l))
+        // rootlesskit's child only reports that its parent gave up; the parent says why.
+        .filter((l, _, all) => !l.startsWith('[rootlesskit:child ]') || all.length === 1)
+        .slice(-1)[0];
     const tun =
       net === 'host'
         ? ''
@@ -542,8 +592,19 @@ class Rootless implements RootlessDaemon {
               { stdio: 'ignore' },
             ).status === 0
           ? ''
-          : `/dev/net/tun cannot be opened by ${this.user.name} (slirp4netns and vpnkit need it), `;
-    return `${driver}: ${tun}${last ?? 'no log'}`;
+          : `/dev/net/tun (mode ${tunMode()}) cannot be opened by ${this.user.name}, and slirp4netns and vpnkit need it`;
+    // rootlesskit's own message on a missing tun is a dump of its configuration: the cause above says it.
+    return `${driver}: ${tun || (last ?? 'no log').slice(0, 300)}`;
+  }
+
+  private async versionProblem(): Promise<string | null> {
+    try {
+      const res = await unixSocketRequest(this.socketPath, 'GET', '/version', 15_000);
+      return res.status === 200 ? null : `HTTP ${res.status}`;
+    } catch (err) {
+      if (err instanceof Error) return err.message;
+      throw err;
+    }
   }
 
   private async answers(): Promise<boolean> {
