@@ -197,7 +197,16 @@ describe('rootless dockerd, for real', { timeout: 900_000 }, () => {
     if (process.env.DOCKERSEC_CAPTURE_ROOTLESS_FIXTURE === '1') {
       const name = `check-${release}-rootlesskit-net-${daemon.net}`;
       writeFileSync(join(FIXTURES, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
-      writeFileSync(join(FIXTURES, `${name}.capture.json`), `${JSON.stringify(expected, null, 2)}\n`);
+      const capture = {
+        command:
+          'DOCKERSEC_CAPTURE_ROOTLESS_FIXTURE=1 node --import tsx --test test/integration/rootless.test.ts',
+        release,
+        dockerd: report.docker.version,
+        rootlesskitNet: daemon.net,
+        capturedAt: new Date().toISOString().slice(0, 10),
+        ...expected,
+      };
+      writeFileSync(join(FIXTURES, `${name}.capture.json`), `${JSON.stringify(capture, null, 2)}\n`);
       t.diagnostic(`captured ${name}.json`);
     }
   });
