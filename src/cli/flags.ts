@@ -1,6 +1,7 @@
 // Flags in the Prometheus exporter style (kingpin): --name=value or --name value, --flag / --no-flag for booleans.
 import { CIS_VERSIONS, type CisVersion, SEVERITIES, type Severity } from '../controls/types.js';
 import type { LogFormat, LogLevel } from '../log.js';
+import { wrap } from '../outputs/report/wrap.js';
 import { defaultDockerHost } from '../sources/dockerApi/endpoint.js';
 import { parseListenAddress } from '../web/listenAddress.js';
 
@@ -476,22 +477,6 @@ const COMMANDS: readonly [string, string][] = [
   ],
   ['help [COMMAND]', 'Show this help, or the flags of one command (help check).'],
 ];
-
-/** Word-wraps `text` after `first` to `width` columns, every line after the first indented by `indent`. */
-function wrap(first: string, text: string, width: number, indent: string): string[] {
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  for (const word of text.split(' ').filter(Boolean)) {
-    if (!empty && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = indent + word;
-    } else line = empty ? line + word : `${line} ${word}`;
-    empty = false;
-  }
-  lines.push(line);
-  return lines;
-}
 
 const HELP_WIDTH = 80;
 

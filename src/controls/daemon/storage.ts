@@ -1,5 +1,6 @@
 // The storage driver and its options.
 
+import { runningVersion } from '../../dockerd/index.js';
 import { compareVersions, parseVersion } from '../../facts/dockerd/releases.js';
 import { defineControl } from '../define.js';
 import { apiIfUp, apiOf, ControlError, fail, pass } from '../support.js';
@@ -50,15 +51,17 @@ export const devicemapperStorage = defineControl({
     const configured = settings.peek('storage-driver')?.value ?? null;
     const api = apiIfUp(facts);
     const runtime = api?.info.driver ?? null;
-    const observed = { runtime, configured, release: dockerd.release.tag };
-    const removed = compareVersions(parseVersion(dockerd.release.tag) ?? [0, 0, 0], [25, 0, 0]) >= 0;
+    // The release the daemon runs (or --docker.release), else the one whose rules apply: the newest known.
+    const release = facts.exporter.dockerRelease ?? runningVersion(facts) ?? dockerd.release.tag;
+    const observed = { runtime, configured, release };
+    const removed = compareVersions(parseVersion(release) ?? [0, 0, 0], [25, 0, 0]) >= 0;
     if (runtime === 'devicemapper')
       return fail('the daemon uses the devicemapper storage driver', observed, 'not devicemapper', [
         'storage-driver',
       ]);
     if (configured === 'devicemapper') {
       const why = removed
-        ? `; dockerd ${dockerd.release.tag} has no devicemapper driver (removed in 25.0) and will not start with it`
+        ? `; dockerd ${release} has no devicemapper driver (removed in 25.0) and will not start with it`
         : '';
       return fail(`storage-driver is set to devicemapper${why}`, observed, 'not devicemapper', [
         'storage-driver',
