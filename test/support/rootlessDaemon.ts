@@ -8,7 +8,8 @@
 // - Its real home (from passwd) holds what a rootless daemon keeps there by default, so that the exporter is
 //   proven to find it without being told: ~/.config/docker/daemon.json (written by the test) and the data
 //   root ~/.local/share/docker. After the test the home is put back: daemon.json restored or removed, files
-//   dockerd added to ~/.config/docker removed, the data root removed unless it was there before.
+//   dockerd added to ~/.config/docker removed, the data root removed unless it was there before. What to put
+//   back is kept in /tmp/dockersec-rootless-USER.home.json until then, so the next run repairs a killed one.
 // - XDG_RUNTIME_DIR (socket, exec root, containerd, rootlesskit's state) is a sandbox directory
 //   /tmp/dockersec-test-XXXXXX/run owned by the user, so test/support/cleanup.ts reaps it, with every process
 //   naming it, when a test process dies without cleaning up. rootlesskit also gets a parent-death signal.
@@ -136,8 +137,8 @@ export interface RootlessUser {
   readonly uid: number;
   readonly gid: number;
   readonly home: string;
-  /** What was changed on the machine to make the user fit (created, subordinate ids added). */
-  readonly notes: readonly string[];
+  /** What was changed on the machine to make the user fit (created, subordinate ids added, home put back). */
+  readonly notes: string[];
 }
 
 function passwdEntry(name: string): { uid: number; gid: number; home: string } | null {
@@ -232,14 +233,20 @@ function processesWithRuntimeDir(uid: number, runtimeDir: string): number[] {
 // ---------------------------------------------------------------------------------------------------------
 // The home directory, put back after the test
 
+/** What the test changes in the user's home, kept as JSON beside the lock until it is put back. */
 interface HomeSnapshot {
   readonly configDir: string;
+  /** Directories of the config path the test created, outermost first. */
   readonly created: string[];
-  readonly configEntries: Set<string>;
-  readonly daemonJson: { text: Buffer; mode: number; uid: number; gid: number } | null;
+  readonly configEntries: string[];
+  /** daemon.json as it was, its bytes in base64. */
+  readonly daemonJson: { base64: string; mode: number; uid: number; gid: number } | null;
   /** What dockerd will create for its data root (~/.local, ~/.local/share or ~/.local/share/docker), or null. */
   readonly dataRootCreated: string | null;
 }
+
+/** A killed test run cannot put the home back; the next run does, from this file. */
+const homeStateFile = (user: string) => `/tmp/dockersec-rootless-${user}.home.json`;
 
 /** The outermost directory of `path` that does not exist yet, or null when `path` exists. */
 function outermostMissing(path: string): string | null {
@@ -266,31 +273,45 @@ function snapshotHome(user: RootlessUser, configDir: string, dataRoot: string): 
   let daemonJson: HomeSnapshot['daemonJson'] = null;
   if (existsSync(configPath)) {
     const st = statSync(configPath);
-    daemonJson = { text: readFileSync(configPath), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    const base64 = readFileSync(configPath).toString('base64');
+    daemonJson = { base64, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   }
-  const configEntries = new Set(existsSync(configDir) ? readdirSync(configDir) : []);
+  const configEntries = existsSync(configDir) ? readdirSync(configDir) : [];
+  const dataRootCreated = outermostMissing(dataRoot);
   const created = mkdirOwned(configDir, user, 0o755);
-  return { configDir, created, configEntries, daemonJson, dataRootCreated: outermostMissing(dataRoot) };
+  const snapshot = { configDir, created, configEntries, daemonJson, dataRootCreated };
+  writeFileSync(homeStateFile(user.name), `${JSON.stringify(snapshot)}\n`);
+  return snapshot;
 }
 
-function restoreHome(s: HomeSnapshot): void {
+function restoreHome(user: string, s: HomeSnapshot): void {
   // removeSandboxDir refuses to delete through anything still mounted there.
   if (s.dataRootCreated && existsSync(s.dataRootCreated)) removeSandboxDir(s.dataRootCreated);
   if (s.created.length > 0) {
     rmSync(s.created[0]!, { recursive: true, force: true });
-    return;
+  } else if (existsSync(s.configDir)) {
+    for (const e of readdirSync(s.configDir)) {
+      if (!s.configEntries.includes(e)) rmSync(join(s.configDir, e), { recursive: true, force: true });
+    }
+    const configPath = join(s.configDir, 'daemon.json');
+    if (s.daemonJson) {
+      writeFileSync(configPath, Buffer.from(s.daemonJson.base64, 'base64'));
+      chmodSync(configPath, s.daemonJson.mode);
+      chownSync(configPath, s.daemonJson.uid, s.daemonJson.gid);
+    } else {
+      rmSync(configPath, { force: true });
+    }
   }
-  for (const e of readdirSync(s.configDir)) {
-    if (!s.configEntries.has(e)) rmSync(join(s.configDir, e), { recursive: true, force: true });
-  }
-  const configPath = join(s.configDir, 'daemon.json');
-  if (s.daemonJson) {
-    writeFileSync(configPath, s.daemonJson.text);
-    chmodSync(configPath, s.daemonJson.mode);
-    chownSync(configPath, s.daemonJson.uid, s.daemonJson.gid);
-  } else {
-    rmSync(configPath, { force: true });
-  }
+  rmSync(homeStateFile(user), { force: true });
+}
+
+/** Puts back the home a killed test run left changed; returns what it did, or null. Call with the lock held. */
+function recoverHome(user: string): string | null {
+  const text = readText(homeStateFile(user));
+  if (text === null) return null;
+  const s = JSON.parse(text) as HomeSnapshot;
+  restoreHome(user, s);
+  return `put back ${s.configDir}${s.dataRootCreated ? ` and removed ${s.dataRootCreated}` : ''}, left by a test run that was killed`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -675,7 +696,7 @@ class Rootless implements RootlessDaemon {
     // rootlesskit's mounts live in its own mount namespace, gone with it; removeSandboxDir still refuses to
     // delete through anything left mounted.
     if (existsSync(this.dir)) removeSandboxDir(this.dir);
-    if (this.home) restoreHome(this.home);
+    if (this.home) restoreHome(this.user.name, this.home);
     this.home = null;
   }
 }
@@ -699,6 +720,8 @@ export async function startRootlessDaemon(opts: RootlessDaemonOptions = {}): Pro
       throw new Error(
         `a rootless daemon of ${user.name} is already running (pids ${others.join(', ')}), not ours`,
       );
+    const recovered = recoverHome(user.name);
+    if (recovered) user.notes.push(recovered);
     const dir = mkdtempSync(join(SANDBOX_ROOT, SANDBOX_PREFIX));
     writeOwner(dir);
     // The user must reach its runtime directory inside; nobody may list the sandbox.
