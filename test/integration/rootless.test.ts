@@ -128,6 +128,7 @@ function assertRootlessReport(report: Report, e: Expected): void {
   assert.equal(v.get('audit_etc_docker')?.observed?.path, configDir);
   assert.equal(v.get('audit_daemon_json')?.observed?.path, e.configPath);
   assert.equal(v.get('audit_run_containerd')?.observed?.path, dirname(containerdSocket));
+  assert.equal(v.get('audit_docker_sock')?.observed?.path, e.socketPath);
 }
 
 describe('rootless dockerd, for real', { timeout: 900_000 }, () => {
