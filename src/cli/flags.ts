@@ -2,6 +2,7 @@
 import { CIS_VERSIONS, type CisVersion, SEVERITIES, type Severity } from '../controls/types.js';
 import type { LogFormat, LogLevel } from '../log.js';
 import { wrap } from '../outputs/report/wrap.js';
+import { defaultDockerHost } from '../sources/dockerApi/endpoint.js';
 import { parseListenAddress } from '../web/listenAddress.js';
 
 export class UsageError extends Error {}
@@ -38,7 +39,7 @@ const FLAGS: readonly FlagDef[] = [
     group: 'docker',
     placeholder: 'URL',
     kind: 'string',
-    help: 'Docker Engine API address (unix:///path or tcp://host:port). Default: $DOCKER_HOST, else unix:///var/run/docker.sock.',
+    help: 'Docker Engine API address (unix:///path or tcp://host:port). Default: $DOCKER_HOST, else (as a non-root user) $XDG_RUNTIME_DIR/docker.sock when that socket exists (a rootless daemon), else unix:///var/run/docker.sock.',
     commands: BOTH,
   },
   {
@@ -587,7 +588,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   if (dockerTimeoutMs <= 0)
     throw new UsageError('--docker.timeout must be more than 0 (every request has a deadline)');
   const common: CommonOptions = {
-    dockerHost: values.get('docker.host') || env.DOCKER_HOST || 'unix:///var/run/docker.sock',
+    dockerHost: values.get('docker.host') || env.DOCKER_HOST || defaultDockerHost(env),
     configFile: values.get('docker.config-file'),
     tls: {
       enabled: bool('docker.tls'),
