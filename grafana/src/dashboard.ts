@@ -102,6 +102,20 @@ export function jobVariable(jobChoices: string): QueryVariableBuilder {
     .allValue('.+');
 }
 
+/** Exporters scraped out of exporters targeted, as two numbers side by side (host and fleet dashboards). */
+export function hostsReportingStat(description: string, reporting: string, targeted: string): StatPanel {
+  return new StatPanel()
+    .title('Hosts reporting')
+    .description(description)
+    .datasource(DS)
+    .withTarget(query(reporting, 'reporting').refId('A'))
+    .withTarget(query(targeted, 'targets').refId('B'))
+    .colorMode(common.BigValueColorMode.None)
+    .textMode(common.BigValueTextMode.ValueAndName)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .height(5);
+}
+
 /** The share of passing controls as one number: red under 80 %, green from 95 % (host and fleet dashboards). */
 export function complianceStat(title: string, description: string, expr: string): StatPanel {
   return new StatPanel()
@@ -198,17 +212,11 @@ export function buildDashboard(options: DashboardOptions): DashboardModel {
       'Passing controls out of those with a verdict (pass or fail); waived, not applicable and error are left out.',
       queries.complianceRatio,
     ).span(4),
-    new StatPanel()
-      .title('Hosts reporting')
-      .description('Exporters Prometheus scraped successfully, out of all dockersec targets.')
-      .datasource(DS)
-      .withTarget(query(queries.hostsReporting, 'reporting').refId('A'))
-      .withTarget(query(queries.hostsTargeted, 'targets').refId('B'))
-      .colorMode(common.BigValueColorMode.None)
-      .textMode(common.BigValueTextMode.ValueAndName)
-      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-      .span(4)
-      .height(5),
+    hostsReportingStat(
+      'Exporters Prometheus scraped successfully, out of all dockersec targets.',
+      queries.hostsReporting,
+      queries.hostsTargeted,
+    ).span(4),
     new StatPanel()
       .title('Docker reachable')
       .description(

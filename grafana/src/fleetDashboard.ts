@@ -22,6 +22,7 @@ import {
   complianceStat,
   DASHBOARD_UID,
   DS,
+  hostsReportingStat,
   jobVariable,
   organize,
   query,
@@ -84,17 +85,11 @@ export function buildFleetDashboard(options: FleetDashboardOptions): DashboardMo
   const runbook = runbookLink(options.runbookBaseUrl);
 
   const overview = [
-    new StatPanel()
-      .title('Hosts reporting')
-      .description('Exporters the fleet scraped successfully, out of all dockersec targets.')
-      .datasource(DS)
-      .withTarget(query(q.hostsReporting, 'reporting').refId('A'))
-      .withTarget(query(q.hostsTargeted, 'targets').refId('B'))
-      .colorMode(common.BigValueColorMode.None)
-      .textMode(common.BigValueTextMode.ValueAndName)
-      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-      .span(6)
-      .height(5),
+    hostsReportingStat(
+      'Exporters the fleet scraped successfully, out of all dockersec targets.',
+      q.hostsReporting,
+      q.hostsTargeted,
+    ).span(6),
     complianceStat(
       'Fleet compliance',
       'Passing controls out of those with a verdict, over every host: numerators and denominators summed, never an average of ratios.',
