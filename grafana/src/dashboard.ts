@@ -88,6 +88,51 @@ export function thresholds(...steps: [number | null, string][]): ThresholdsConfi
  * override rather than renamed here: overrides match a field by its display name, and a rename
  * would change that name under them.
  */
+/** The job picker both dashboards open with: every job the query finds, several at once, all by default. */
+export function jobVariable(jobChoices: string): QueryVariableBuilder {
+  return new QueryVariableBuilder('job')
+    .label('Job')
+    .datasource(DS)
+    .query(jobChoices)
+    .definition(jobChoices)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.+');
+}
+
+/** Exporters scraped out of exporters targeted, as two numbers side by side (host and fleet dashboards). */
+export function hostsReportingStat(description: string, reporting: string, targeted: string): StatPanel {
+  return new StatPanel()
+    .title('Hosts reporting')
+    .description(description)
+    .datasource(DS)
+    .withTarget(query(reporting, 'reporting').refId('A'))
+    .withTarget(query(targeted, 'targets').refId('B'))
+    .colorMode(common.BigValueColorMode.None)
+    .textMode(common.BigValueTextMode.ValueAndName)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .height(5);
+}
+
+/** The share of passing controls as one number: red under 80 %, green from 95 % (host and fleet dashboards). */
+export function complianceStat(title: string, description: string, expr: string): StatPanel {
+  return new StatPanel()
+    .title(title)
+    .description(description)
+    .datasource(DS)
+    .withTarget(query(expr))
+    .unit('percentunit')
+    .decimals(1)
+    .min(0)
+    .max(1)
+    .thresholds(thresholds([null, 'red'], [0.8, 'orange'], [0.95, 'green']))
+    .colorMode(common.BigValueColorMode.Value)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .height(5);
+}
+
 export function organize(order: readonly string[], hidden: readonly string[]): DataTransformerConfig {
   return {
     id: 'organize',
@@ -162,33 +207,16 @@ export function buildDashboard(options: DashboardOptions): DashboardModel {
       .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
       .span(8)
       .height(5),
-    new StatPanel()
-      .title('Compliance ratio')
-      .description(
-        'Passing controls out of those with a verdict (pass or fail); waived, not applicable and error are left out.',
-      )
-      .datasource(DS)
-      .withTarget(query(queries.complianceRatio))
-      .unit('percentunit')
-      .decimals(1)
-      .min(0)
-      .max(1)
-      .thresholds(thresholds([null, 'red'], [0.8, 'orange'], [0.95, 'green']))
-      .colorMode(common.BigValueColorMode.Value)
-      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-      .span(4)
-      .height(5),
-    new StatPanel()
-      .title('Hosts reporting')
-      .description('Exporters Prometheus scraped successfully, out of all dockersec targets.')
-      .datasource(DS)
-      .withTarget(query(queries.hostsReporting, 'reporting').refId('A'))
-      .withTarget(query(queries.hostsTargeted, 'targets').refId('B'))
-      .colorMode(common.BigValueColorMode.None)
-      .textMode(common.BigValueTextMode.ValueAndName)
-      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-      .span(4)
-      .height(5),
+    complianceStat(
+      'Compliance ratio',
+      'Passing controls out of those with a verdict (pass or fail); waived, not applicable and error are left out.',
+      queries.complianceRatio,
+    ).span(4),
+    hostsReportingStat(
+      'Exporters Prometheus scraped successfully, out of all dockersec targets.',
+      queries.hostsReporting,
+      queries.hostsTargeted,
+    ).span(4),
     new StatPanel()
       .title('Docker reachable')
       .description(
@@ -555,18 +583,7 @@ export function buildDashboard(options: DashboardOptions): DashboardModel {
         .targetBlank(true),
     )
     .withVariable(new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'))
-    .withVariable(
-      new QueryVariableBuilder('job')
-        .label('Job')
-        .datasource(DS)
-        .query(jobChoices)
-        .definition(jobChoices)
-        .refresh(VariableRefresh.OnTimeRangeChanged)
-        .sort(VariableSort.AlphabeticalAsc)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.+'),
-    )
+    .withVariable(jobVariable(jobChoices))
     .withVariable(
       new QueryVariableBuilder('instance')
         .label('Instance')

@@ -10,10 +10,7 @@ import {
   type Dashboard as DashboardModel,
   DatasourceVariableBuilder,
   type DynamicConfigValue,
-  QueryVariableBuilder,
   RowBuilder,
-  VariableRefresh,
-  VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-sdk/statetimeline';
@@ -22,8 +19,11 @@ import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk
 import { defaultConfig } from '../../alerts/src/config.js';
 import {
   columns,
+  complianceStat,
   DASHBOARD_UID,
   DS,
+  hostsReportingStat,
+  jobVariable,
   organize,
   query,
   runbookLink,
@@ -85,33 +85,16 @@ export function buildFleetDashboard(options: FleetDashboardOptions): DashboardMo
   const runbook = runbookLink(options.runbookBaseUrl);
 
   const overview = [
-    new StatPanel()
-      .title('Hosts reporting')
-      .description('Exporters the fleet scraped successfully, out of all dockersec targets.')
-      .datasource(DS)
-      .withTarget(query(q.hostsReporting, 'reporting').refId('A'))
-      .withTarget(query(q.hostsTargeted, 'targets').refId('B'))
-      .colorMode(common.BigValueColorMode.None)
-      .textMode(common.BigValueTextMode.ValueAndName)
-      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-      .span(6)
-      .height(5),
-    new StatPanel()
-      .title('Fleet compliance')
-      .description(
-        'Passing controls out of those with a verdict, over every host: numerators and denominators summed, never an average of ratios.',
-      )
-      .datasource(DS)
-      .withTarget(query(q.fleetCompliance))
-      .unit('percentunit')
-      .decimals(1)
-      .min(0)
-      .max(1)
-      .thresholds(thresholds([null, 'red'], [0.8, 'orange'], [0.95, 'green']))
-      .colorMode(common.BigValueColorMode.Value)
-      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-      .span(6)
-      .height(5),
+    hostsReportingStat(
+      'Exporters the fleet scraped successfully, out of all dockersec targets.',
+      q.hostsReporting,
+      q.hostsTargeted,
+    ).span(6),
+    complianceStat(
+      'Fleet compliance',
+      'Passing controls out of those with a verdict, over every host: numerators and denominators summed, never an average of ratios.',
+      q.fleetCompliance,
+    ).span(6),
     new StatPanel()
       .title('Hosts with failing controls')
       .description('Hosts failing at least one critical control, and at least one control of any severity.')
@@ -297,18 +280,7 @@ export function buildFleetDashboard(options: FleetDashboardOptions): DashboardMo
         .keepTime(true),
     )
     .withVariable(new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'))
-    .withVariable(
-      new QueryVariableBuilder('job')
-        .label('Job')
-        .datasource(DS)
-        .query(jobChoices)
-        .definition(jobChoices)
-        .refresh(VariableRefresh.OnTimeRangeChanged)
-        .sort(VariableSort.AlphabeticalAsc)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.+'),
-    )
+    .withVariable(jobVariable(jobChoices))
     // The operator's fleet labels (site, env, team, ...): Grafana adds the chosen ones to every query.
     .withVariable(new AdHocVariableBuilder('filters').label('Filters').datasource(DS))
     .withRow(new RowBuilder('Fleet'));

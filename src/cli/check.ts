@@ -55,6 +55,7 @@ export function selectControls(
 async function explicitConfigProblem(opts: CheckOptions, paths: HostPaths): Promise<string | null> {
   if (opts.configFile === undefined) return null;
   const s = await statPath(paths, opts.configFile);
+  if (s.denied) return `--docker.config-file ${opts.configFile}: permission denied to the exporter's user`;
   if (!s.exists) return `--docker.config-file ${opts.configFile}: no such file`;
   return null;
 }

@@ -1,6 +1,8 @@
 // Flags in the Prometheus exporter style (kingpin): --name=value or --name value, --flag / --no-flag for booleans.
 import { CIS_VERSIONS, type CisVersion, SEVERITIES, type Severity } from '../controls/types.js';
 import type { LogFormat, LogLevel } from '../log.js';
+import { wrap } from '../outputs/report/wrap.js';
+import { defaultDockerHost } from '../sources/dockerApi/endpoint.js';
 import { parseListenAddress } from '../web/listenAddress.js';
 
 export class UsageError extends Error {}
@@ -37,7 +39,7 @@ const FLAGS: readonly FlagDef[] = [
     group: 'docker',
     placeholder: 'URL',
     kind: 'string',
-    help: 'Docker Engine API address (unix:///path or tcp://host:port). Default: $DOCKER_HOST, else unix:///var/run/docker.sock.',
+    help: 'Docker Engine API address (unix:///path or tcp://host:port). Default: $DOCKER_HOST, else (as a non-root user) $XDG_RUNTIME_DIR/docker.sock when that socket exists (a rootless daemon), else unix:///var/run/docker.sock.',
     commands: BOTH,
   },
   {
@@ -476,22 +478,6 @@ const COMMANDS: readonly [string, string][] = [
   ['help [COMMAND]', 'Show this help, or the flags of one command (help check).'],
 ];
 
-/** Word-wraps `text` after `first` to `width` columns, every line after the first indented by `indent`. */
-function wrap(first: string, text: string, width: number, indent: string): string[] {
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  for (const word of text.split(' ').filter(Boolean)) {
-    if (!empty && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = indent + word;
-    } else line = empty ? line + word : `${line} ${word}`;
-    empty = false;
-  }
-  lines.push(line);
-  return lines;
-}
-
 const HELP_WIDTH = 80;
 
 export function usage(command: 'serve' | 'check'): string {
@@ -602,7 +588,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   if (dockerTimeoutMs <= 0)
     throw new UsageError('--docker.timeout must be more than 0 (every request has a deadline)');
   const common: CommonOptions = {
-    dockerHost: values.get('docker.host') || env.DOCKER_HOST || 'unix:///var/run/docker.sock',
+    dockerHost: values.get('docker.host') || env.DOCKER_HOST || defaultDockerHost(env),
     configFile: values.get('docker.config-file'),
     tls: {
       enabled: bool('docker.tls'),

@@ -29,7 +29,7 @@ function to180(id: string): string {
 /** Every version's id: the declared ones, the rest derived from 1.6.0. */
 export function completeCisIds(declared: CisIds): CisIds {
   const base = declared['1.6.0'];
-  if (base === undefined) return declared;
+  if (base === undefined || base === null) return declared;
   return {
     '1.7.0': base,
     '1.8.0': to180(base),

@@ -30,7 +30,8 @@ export function defineControl(spec: ControlDefinition): ControlDefinition {
   if (!spec.title.trim() || !spec.remediation.trim()) throw problem('title and remediation are required');
   for (const [version, id] of Object.entries(spec.cis)) {
     if (!CIS_VERSIONS.includes(version as CisVersion)) throw problem(`unknown CIS version ${version}`);
-    if (!CIS_ID.test(id ?? '')) throw problem(`CIS ${version} id ${id} is not a section number`);
+    if (id !== null && !CIS_ID.test(id ?? ''))
+      throw problem(`CIS ${version} id ${id} is not a section number`);
   }
   const control: ControlDefinition = Object.freeze({
     ...spec,

@@ -65,8 +65,11 @@ export const CIS_VERSIONS = ['1.6.0', '1.7.0', '1.8.0'] as const;
 export type CisVersion = (typeof CIS_VERSIONS)[number];
 /** The version whose ids reports, metrics and runbooks show. */
 export const DEFAULT_CIS_VERSION: CisVersion = '1.8.0';
-/** A control's number in each benchmark version that has it; `{}` for controls beyond the benchmark. */
-export type CisIds = Readonly<Partial<Record<CisVersion, string>>>;
+/**
+ * A control's number in each benchmark version that has it; `{}` for controls beyond the benchmark. null: not
+ * in that version, although derived from an earlier one it would be (src/controls/cisVersions.ts).
+ */
+export type CisIds = Readonly<Partial<Record<CisVersion, string | null>>>;
 
 /** A control as declared with `defineControl` (src/controls/define.ts): the only way to make one. */
 export interface ControlDefinition {

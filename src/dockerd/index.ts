@@ -7,5 +7,12 @@ export { declaredListeners, type FirstRound, hostFileLocations, tlsFileRefs } fr
 export { type DockerdModel, modelDockerd } from './model.js';
 export { type DaemonOption, daemonOptions } from './options.js';
 export { engineAtLeast, hasSecurityOption, type SecurityOption, securityOptions } from './securityOptions.js';
-export { ConfigUnknownError, DaemonSettings, type Origin, readSettings, type Setting } from './settings.js';
+export {
+  ConfigUnknownError,
+  DaemonSettings,
+  type Origin,
+  readSettings,
+  runningVersion,
+  type Setting,
+} from './settings.js';
 export { type ConfiguredListeners, configuredListeners, type TlsMode, tlsMode } from './tls.js';

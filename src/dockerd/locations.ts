@@ -86,6 +86,7 @@ export function hostFileLocations(
   settings: DaemonSettings,
   round: FirstRound,
   systemd: Fact<SystemdFacts>,
+  dockerSocket: string | null,
 ): HostFilesInput {
   const dockerd = processOf(round);
   const { env, home, runtimeDir, rootless } = userDirs(dockerd, round.homes);
@@ -122,6 +123,7 @@ export function hostFileLocations(
     socketGroup: configured(settings, 'group')?.value ?? 'docker',
     serviceFragment: units?.service.fragment?.path ?? null,
     socketFragment: units?.sockets.find((s) => s.fragment)?.fragment?.path ?? null,
+    dockerSocket,
   };
 }
 

@@ -140,7 +140,7 @@ export class FactCollector {
     }));
     const [tlsFiles, hostFiles, exposure] = await Promise.all([
       this.read(s.tlsFiles, refresh, () => tlsFileRefs(settings, round)),
-      this.read(s.hostFiles, refresh, () => hostFileLocations(settings, round, systemd)),
+      this.read(s.hostFiles, refresh, () => hostFileLocations(settings, round, systemd, socketPath ?? null)),
       this.read(s.exposure, refresh, () => declaredListeners(settings, round, systemd, configBaseline)),
     ]);
     const containers = await reading;

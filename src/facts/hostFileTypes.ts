@@ -91,6 +91,7 @@ export type AuditSubject =
   | 'docker_service'
   | 'containerd_socket'
   | 'docker_socket'
+  | 'docker_sock'
   | 'default_docker'
   | 'daemon_json'
   | 'containerd_config'

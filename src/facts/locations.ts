@@ -27,6 +27,8 @@ export interface HostFilesInput {
   readonly socketGroup: string;
   readonly serviceFragment: string | null;
   readonly socketFragment: string | null;
+  /** The Docker socket the exporter talks to (its --docker.host), null over TCP: CIS 1.8.0 1.1.9 audits it. */
+  readonly dockerSocket: string | null;
 }
 
 export interface DeclaredListener {

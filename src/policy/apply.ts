@@ -109,10 +109,18 @@ export function applyWaivers(
       if (waived.length === 0 && expired.size === 0) return r;
       const applied = [...new Set(waived.map((c) => c.waiver.index))].map((i) => waiverRef(waivers[i]!));
       const notes = [...expired.values()].map(expiredNote);
-      const base = remaining.length === 0 ? r.reason : remainingReason(r, remaining, waived);
+      const unknown = typeof r.observed?.unknown === 'number' ? r.observed.unknown : 0;
+      // Waived failures leave containers that could not be checked: not judged, as the control says of them
+      // when nothing fails (a waiver accepts what was seen, never what could not be).
+      const unjudged = remaining.length === 0 && unknown > 0;
+      const base = unjudged
+        ? `every failing container is waived, but ${unknown}${typeof r.observed?.containers === 'number' ? ` of ${r.observed.containers}` : ''} containers could not be checked`
+        : remaining.length === 0
+          ? r.reason
+          : remainingReason(r, remaining, waived);
       return {
         ...r,
-        status: remaining.length === 0 ? 'waived' : 'fail',
+        status: unjudged ? 'error' : remaining.length === 0 ? 'waived' : 'fail',
         reason: [base, ...notes].join('; '),
         observed: r.observed ? { ...r.observed, waived: waived.length } : r.observed,
         containers: remaining,

@@ -191,10 +191,13 @@ export function parseWaivers(text: string, opts: ParseOptions): WaiverPolicy {
           refuse(at('containers', 'labels'), `expected a mapping of label to value, got ${describe(l)}`);
         labels = {};
         for (const [k, v] of Object.entries(l as Record<string, unknown>)) {
-          // Numbers and booleans are common label values (tier: 2, legacy: true): compare their text.
+          // Numbers and booleans are common label values (tier: 2, legacy: true): compare the text as written,
+          // since a label is a string and YAML's number would change it (version: 1.10 is 1.1, tier: 02 is 2).
           if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
             refuse(at('containers', 'labels', k), `expected a value, got ${describe(v)}`);
-          labels[k] = String(v);
+          const written = (doc.getIn(at('containers', 'labels', k), true) as { source?: unknown } | undefined)
+            ?.source;
+          labels[k] = typeof v === 'string' ? v : typeof written === 'string' ? written : String(v);
         }
       }
       const notPerContainer = controls.find((id) => !byId.get(id)!.perContainer);

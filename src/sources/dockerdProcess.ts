@@ -77,11 +77,14 @@ async function socketInodes(paths: HostPaths, pid: number, socketPath: string): 
     .slice(1)
     .map((line) => line.trim().split(/\s+/))
     .filter((cols) => cols[7] && cols[6]);
-  // Every bound socket compared at once (a daemon with running containers binds hundreds).
-  const same = await Promise.all(bound.map((cols) => samePath(paths.resolve(cols[7]!), socketPath)));
-  bound.forEach((cols, i) => {
-    if (same[i]) inodes.add(cols[6]!);
-  });
+  // PROC_READS comparisons at a time: a busy host's namespace binds thousands of sockets, and each is a stat.
+  for (let i = 0; i < bound.length; i += PROC_READS) {
+    const batch = bound.slice(i, i + PROC_READS);
+    const same = await Promise.all(batch.map((cols) => samePath(paths.resolve(cols[7]!), socketPath)));
+    batch.forEach((cols, j) => {
+      if (same[j]) inodes.add(cols[6]!);
+    });
+  }
   return inodes;
 }
 

@@ -10,7 +10,12 @@ import type { HostPaths } from './hostPaths.js';
 async function readTlsFile(paths: HostPaths, ref: TlsFileRef): Promise<TlsFile> {
   const stat = await statPath(paths, ref.path);
   if (ref.role === 'key' || !stat.exists) {
-    return { ...ref, stat, certificates: null, problem: stat.exists ? null : `${ref.path} does not exist` };
+    const problem = stat.denied
+      ? `${ref.path}: permission denied to the exporter's user (on the file or a directory above it)`
+      : stat.exists
+        ? null
+        : `${ref.path} does not exist`;
+    return { ...ref, stat, certificates: null, problem };
   }
   try {
     const certificates = parseCertificates(

@@ -94,9 +94,16 @@ async function probeOnce(
       else resolve({ healthy: false, detail: `${url}: HTTP ${status}` });
     });
     req.once('socket', (socket) => socket.once('secureConnect', () => (handshaken = true)));
-    req.once('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    let timedOut = false;
+    req.once('timeout', () => {
+      timedOut = true;
+      req.destroy(new Error(`no answer within ${timeoutMs} ms`));
+    });
     req.once('error', (err: Error & { code?: string }) => {
-      if (wantsClientCert && (handshaken || CLIENT_CERT_REFUSED.test(`${err.code ?? ''} ${err.message}`))) {
+      // A server that completed the handshake and then said nothing is hung, not refusing a certificate.
+      const refused =
+        !timedOut && (handshaken || CLIENT_CERT_REFUSED.test(`${err.code ?? ''} ${err.message}`));
+      if (wantsClientCert && refused) {
         resolve({ healthy: true, detail: `${url}: serving TLS, refused this probe's client certificate` });
       } else {
         // Refused or silent: nothing listens. Anything else (reset, hang-up, parse error): maybe not HTTP.

@@ -1,11 +1,14 @@
 // `dockersec-exporter healthcheck` against a real exporter listener, whatever its web config says: plain HTTP
 // on a wildcard address, basic auth, TLS, TLS requiring client certificates; and nothing listening.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import tls from 'node:tls';
 import bcrypt from 'bcryptjs';
+import { loadWebConfig, probeHealth } from '../../src/web/index.js';
 import { makePki } from '../support/certs.js';
 import { ROOT, runCli, startTestExporter, type TestExporter } from '../support/exporter.js';
 import { getFreePort } from '../support/ports.js';
@@ -94,6 +97,30 @@ describe('healthcheck', () => {
       const mbare = await healthcheck([mflags[1]!]);
       assert.equal(mbare.code, 0, `${mbare.stdout}${mbare.stderr}`);
     } finally {
+      await rm(pki.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a TLS listener that completes the handshake and then says nothing is unhealthy, not "refused a certificate"', async () => {
+    const pki = await makePki({ dir: await mkdtemp(join(tmpdir(), 'dockersec-health-pki-')) });
+    const [cert, key] = await Promise.all([readFile(pki.serverCert), readFile(pki.serverKey)]);
+    // Handshakes (asking for a client certificate it does not insist on), then never answers the request.
+    const hung = tls.createServer({ cert, key, requestCert: true, rejectUnauthorized: false }, () => {});
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (hung.address() as AddressInfo).port;
+      const web = await loadWebConfig(
+        await webConfig(
+          'mtls-hung.yml',
+          `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n` +
+            `  client_ca_file: ${pki.caCert}\n  client_auth_type: RequireAndVerifyClientCert\n`,
+        ),
+      );
+      const r = await probeHealth(`127.0.0.1:${port}`, web, 500);
+      assert.equal(r.healthy, false, r.detail);
+      assert.match(r.detail, /no answer within 500 ms/);
+    } finally {
+      hung.close();
       await rm(pki.dir, { recursive: true, force: true });
     }
   });

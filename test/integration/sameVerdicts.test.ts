@@ -56,6 +56,19 @@ function normalize(report: Json): Json {
   return JSON.parse(text) as Json;
 }
 
+/** Controls added on purpose since BEFORE (issue 13: CIS 1.8.0's 2.7); their own tests judge them. */
+const ADDED = ['devicemapper_storage'];
+
+/** The report without the added controls, its summary counted without them. */
+function withoutAdded(report: Json): Json {
+  const r = report as { controls: { id: string; status: string }[]; summary: Record<string, number> };
+  const added = r.controls.filter((c) => ADDED.includes(c.id));
+  assert.deepEqual(added.map((c) => c.id).sort(), [...ADDED].sort(), 'every added control is reported');
+  const summary = { ...r.summary };
+  for (const c of added) summary[c.status] = (summary[c.status] ?? 0) - 1;
+  return { ...r, summary, controls: r.controls.filter((c) => !ADDED.includes(c.id)) } as unknown as Json;
+}
+
 describe('check reports the same verdicts as before the rework', { skip, timeout: 300_000 }, () => {
   let oldTree: string;
   let work: string;
@@ -79,7 +92,8 @@ describe('check reports the same verdicts as before the rework', { skip, timeout
   async function both(args: string[]): Promise<{ now: Json; earlier: Json; codes: [number, number] }> {
     const full = ['check', '--format', 'json', '--fail-on', 'none', ...args];
     const [now, then] = await Promise.all([
-      runCli(full),
+      // The code before knew CIS 1.6.0's ids only; 1.8.0 is the default since issue 13.
+      runCli([...full, '--cis.version', '1.6.0']),
       runCli(full, { command: [process.execPath, '--import', 'tsx', join(oldTree, 'src', 'cli.ts')] }),
     ]);
     const parse = (out: { stdout: string; stderr: string }, which: string): Json => {
@@ -95,7 +109,7 @@ describe('check reports the same verdicts as before the rework', { skip, timeout
   async function same(args: string[]): Promise<void> {
     const { now, earlier, codes } = await both(args);
     assert.equal(codes[0], codes[1], 'exit code');
-    assert.deepEqual(normalize(now), normalize(earlier));
+    assert.deepEqual(normalize(withoutAdded(now)), normalize(earlier));
   }
 
   test('a daemon with insecure settings and containers', async () => {

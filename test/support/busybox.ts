@@ -12,15 +12,11 @@ export const BUSYBOX_PATH = '/usr/bin/busybox';
 export const DEFAULT_BUSYBOX_TAG = 'busybox:latest';
 
 /**
- * Write a tar of a busybox root filesystem to `tarPath`: /bin/busybox, a symlink per applet (sh, sleep,
- * ps, top, ...), and an /etc/passwd so `--user nobody` resolves. Returns `tarPath`.
+ * Fills `rootfs` with busybox: the usual bin folders, `dirs`, a sticky /tmp, /bin/busybox and a symlink per
+ * applet. Shared by this image and the Node base image of the image tests.
  */
-export async function buildBusyboxTar(tarPath: string): Promise<string> {
-  if (!existsSync(BUSYBOX_PATH))
-    throw new Error(`${BUSYBOX_PATH} is missing (apt-get install busybox-static)`);
-  const rootfs = `${tarPath}.rootfs`;
-  await rm(rootfs, { recursive: true, force: true });
-  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'root', 'proc', 'sys', 'dev', 'tmp']) {
+export async function busyboxRootfs(rootfs: string, dirs: readonly string[]): Promise<void> {
+  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'tmp', ...dirs]) {
     await mkdir(join(rootfs, d), { recursive: true });
   }
   await chmod(join(rootfs, 'tmp'), 0o1777);
@@ -33,6 +29,18 @@ export async function buildBusyboxTar(tarPath: string): Promise<string> {
     await mkdir(dirname(join(rootfs, applet)), { recursive: true });
     await symlink('/bin/busybox', join(rootfs, applet));
   }
+}
+
+/**
+ * Write a tar of a busybox root filesystem to `tarPath`: /bin/busybox, a symlink per applet (sh, sleep,
+ * ps, top, ...), and an /etc/passwd so `--user nobody` resolves. Returns `tarPath`.
+ */
+export async function buildBusyboxTar(tarPath: string): Promise<string> {
+  if (!existsSync(BUSYBOX_PATH))
+    throw new Error(`${BUSYBOX_PATH} is missing (apt-get install busybox-static)`);
+  const rootfs = `${tarPath}.rootfs`;
+  await rm(rootfs, { recursive: true, force: true });
+  await busyboxRootfs(rootfs, ['etc', 'root', 'proc', 'sys', 'dev']);
   await writeFile(
     join(rootfs, 'etc/passwd'),
     'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',

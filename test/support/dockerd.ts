@@ -165,7 +165,7 @@ export interface SandboxDaemon {
 // ---------------------------------------------------------------------------------------------------------
 // Environment checks
 
-function findExecutable(name: string): string | null {
+export function findExecutable(name: string): string | null {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
   for (const d of dirs) {
     if (!d) continue;
@@ -487,6 +487,22 @@ async function answers(endpoint: Endpoint): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Engine API request over a unix socket, for daemons this harness did not start (rootlessDaemon.ts). */
+export function unixSocketRequest(
+  socketPath: string,
+  method: string,
+  path: string,
+  timeoutMs?: number,
+): Promise<ApiResponse> {
+  return httpRequest(
+    { kind: 'unix', url: `unix://${socketPath}`, path: socketPath },
+    method,
+    path,
+    undefined,
+    timeoutMs,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------

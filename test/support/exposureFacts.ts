@@ -121,6 +121,7 @@ const SUBJECT_PATHS: Record<AuditSubject, string> = {
   docker_service: '/lib/systemd/system/docker.service',
   containerd_socket: '/run/containerd/containerd.sock',
   docker_socket: '/lib/systemd/system/docker.socket',
+  docker_sock: '/run/docker.sock',
   default_docker: '/etc/default/docker',
   daemon_json: '/etc/docker/daemon.json',
   containerd_config: '/etc/containerd/config.toml',

@@ -8,7 +8,7 @@ import { createReadStream, existsSync, realpathSync } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { BUSYBOX_PATH } from './busybox.js';
+import { BUSYBOX_PATH, busyboxRootfs } from './busybox.js';
 import type { SandboxDaemon } from './dockerd.js';
 
 const run = promisify(execFile);
@@ -53,26 +53,7 @@ async function contentHash(i: Inputs): Promise<string> {
 async function buildRootfsTar(i: Inputs, tarPath: string): Promise<void> {
   const rootfs = `${tarPath}.rootfs`;
   await rm(rootfs, { recursive: true, force: true });
-  for (const d of [
-    'bin',
-    'sbin',
-    'usr/bin',
-    'usr/sbin',
-    'usr/lib/node_modules',
-    'etc/ssl/certs',
-    'root',
-    'tmp',
-  ]) {
-    await mkdir(join(rootfs, d), { recursive: true });
-  }
-  await chmod(join(rootfs, 'tmp'), 0o1777);
-  await copyFile(BUSYBOX_PATH, join(rootfs, 'bin/busybox'));
-  await chmod(join(rootfs, 'bin/busybox'), 0o755);
-  const { stdout } = await run(BUSYBOX_PATH, ['--list-full']);
-  for (const applet of stdout.split('\n')) {
-    if (!/^(usr\/)?s?bin\/[^/]+$/.test(applet) || applet === 'bin/busybox') continue;
-    await symlink('/bin/busybox', join(rootfs, applet));
-  }
+  await busyboxRootfs(rootfs, ['usr/lib/node_modules', 'etc/ssl/certs', 'root']);
   await copyFile(i.node, join(rootfs, 'usr/bin/node'));
   await chmod(join(rootfs, 'usr/bin/node'), 0o755);
   await cp(i.npm, join(rootfs, 'usr/lib/node_modules/npm'), { recursive: true });

@@ -320,6 +320,7 @@ describe('host files in a scratch host root', () => {
     socketGroup: 'docker',
     serviceFragment: null,
     socketFragment: null,
+    dockerSocket: null,
     ...over,
   });
 

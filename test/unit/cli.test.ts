@@ -5,6 +5,7 @@ import { exitCodeFor } from '../../src/cli/check.js';
 import { parseArgs, parseDuration, UsageError } from '../../src/cli/flags.js';
 import type { ControlResult } from '../../src/controls/types.js';
 import type { Evaluation } from '../../src/evaluation/types.js';
+import { defaultDockerHost } from '../../src/sources/dockerApi/endpoint.js';
 
 describe('flags', () => {
   test('defaults', () => {
@@ -30,6 +31,27 @@ describe('flags', () => {
       ).dockerHost,
       'unix:///x.sock',
     );
+  });
+  test("a non-root user's own rootless socket is the default when it exists (issue 13)", () => {
+    const env = { XDG_RUNTIME_DIR: '/run/user/1001' };
+    const sockets = new Set(['/run/user/1001/docker.sock']);
+    const isSocket = (p: string) => sockets.has(p);
+    // dockerd-rootless.sh listens on $XDG_RUNTIME_DIR/docker.sock: a non-root exporter audits that daemon.
+    assert.equal(defaultDockerHost(env, 1001, isSocket), 'unix:///run/user/1001/docker.sock');
+    // root audits the system daemon; so does a user without the socket, or without XDG_RUNTIME_DIR.
+    assert.equal(defaultDockerHost(env, 0, isSocket), 'unix:///var/run/docker.sock');
+    assert.equal(
+      defaultDockerHost({ XDG_RUNTIME_DIR: '/run/user/1002' }, 1002, isSocket),
+      'unix:///var/run/docker.sock',
+    );
+    assert.equal(defaultDockerHost({}, 1001, isSocket), 'unix:///var/run/docker.sock');
+    // A relative XDG_RUNTIME_DIR is invalid per the XDG spec (and dockerd refuses it): ignored.
+    assert.equal(
+      defaultDockerHost({ XDG_RUNTIME_DIR: 'run' }, 1001, () => true),
+      'unix:///var/run/docker.sock',
+    );
+    // The real probe: a directory named docker.sock is not a socket, and a missing one is none either.
+    assert.equal(defaultDockerHost({ XDG_RUNTIME_DIR: '/nonexistent' }, 1001), 'unix:///var/run/docker.sock');
   });
   test('--flag=value, --flag value, --no-flag', () => {
     const o = parseArgs(

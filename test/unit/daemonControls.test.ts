@@ -129,10 +129,11 @@ describe('insecure_registries (2.5)', () => {
 });
 
 describe('storage_driver (2.6) and base_device_size (2.11)', () => {
-  test('overlay2 passes, aufs and devicemapper fail', () => {
+  test('overlay2 passes, aufs fails; devicemapper is left to devicemapper_storage (one cause, one failure)', () => {
     assert.equal(status(storageDriver), 'pass');
     assert.equal(status(storageDriver, { info: { driver: 'aufs' } }), 'fail');
-    assert.equal(status(storageDriver, { info: { driver: 'devicemapper' } }), 'fail');
+    assert.equal(status(storageDriver, { info: { driver: 'devicemapper' } }), 'pass');
+    assert.equal(status(devicemapperStorage, { info: { driver: 'devicemapper' } }), 'fail');
   });
   test('devicemapper_storage (CIS 1.8.0 2.7): the running driver, else the configured one', () => {
     assert.equal(status(devicemapperStorage), 'pass');
@@ -140,6 +141,10 @@ describe('storage_driver (2.6) and base_device_size (2.11)', () => {
     assert.equal(status(devicemapperStorage, { config: { 'storage-driver': 'devicemapper' } }), 'fail');
     const r = run(devicemapperStorage, { config: { 'storage-driver': 'devicemapper' }, version: '28.5.2' });
     assert.match(r.reason, /removed in 25\.0/);
+  });
+  test('devicemapper_storage without a daemon: an unreadable daemon.json is not judged, not "not set"', () => {
+    const r = run(devicemapperStorage, { apiDown: true, config: '{"storage-driver": "devicemapper",, }' });
+    assert.equal(r.status, 'error');
   });
   test('dm.basesize in storage-opts fails, other options pass', () => {
     assert.equal(status(baseDeviceSize, { config: { 'storage-opts': ['dm.basesize=20G'] } }), 'fail');

@@ -270,6 +270,22 @@ describe('config_drift', () => {
     assert.equal(same.status, 'pass', same.reason);
   });
 
+  test('a TLS file the exporter may not stat is unknown, never "matches"', () => {
+    const r = run(configDrift, {
+      exposure: {
+        ...noUnit,
+        tlsFiles: [
+          tlsFile('key', {
+            stat: fileStat('/etc/docker/tls/server-key.pem', { exists: false, denied: true, kind: null }),
+          }),
+        ],
+      },
+    });
+    assert.notEqual(r.status, 'error', r.reason);
+    assert.match(r.reason, /unknown for tlskey/);
+    assert.deepEqual((r.observed as { unknown: string[] }).unknown, ['tlskey']);
+  });
+
   test('errors: broken daemon.json, dockerd not visible, daemon down', () => {
     assert.equal(run(configDrift, { config: '{"icc": false,' }).status, 'error');
     const invisible = run(configDrift, { noDockerd: true });

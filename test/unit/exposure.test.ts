@@ -20,7 +20,7 @@ import { parseProcNetTcp } from '../../src/sources/exposure/listeningSockets.js'
 import { parseHttpReply, probeListener } from '../../src/sources/exposure/probe.js';
 import { ProbeLog } from '../../src/sources/exposure/probeLog.js';
 import { makePki, type Pki } from '../support/certs.js';
-import { certificate, listener, NOW_SECONDS, probed, tlsFile } from '../support/exposureFacts.js';
+import { certificate, fileStat, listener, NOW_SECONDS, probed, tlsFile } from '../support/exposureFacts.js';
 import { type FactsOverrides, makeFacts } from '../support/facts.js';
 
 const run = (c: ControlDefinition, o: FactsOverrides = {}) => evaluate(makeFacts(o), [c]).results[0]!;
@@ -352,6 +352,23 @@ describe('tls_cert_expiry', () => {
       new RegExp(new Date((NOW_SECONDS + 12 * DAY) * 1000).toISOString().slice(0, 10)),
     );
     assert.match(soon.reason, /in 12 days/);
+  });
+
+  test('a certificate the exporter may not read is not judged, unless another certificate fails', () => {
+    const path = '/etc/docker/tls/server.pem';
+    const hidden = tlsFile('server', {
+      stat: fileStat(path, { exists: false, denied: true, kind: null }),
+      certificates: null,
+      problem: `${path}: permission denied to the exporter's user (on the file or a directory above it)`,
+    });
+    const alone = run(tlsCertExpiry, { exposure: { tlsFiles: [tlsFile('ca'), hidden] } });
+    assert.equal(alone.status, 'error');
+    assert.match(alone.reason, /permission denied/);
+    assert.doesNotMatch(alone.reason, /does not exist/);
+    const expired = tlsFile('ca', { certificates: [certificate(-1, { isCa: true })] });
+    const withFailure = run(tlsCertExpiry, { exposure: { tlsFiles: [expired, hidden] } });
+    assert.equal(withFailure.status, 'fail');
+    assert.match(withFailure.reason, /expired on .*not seen: server certificate .*permission denied/);
   });
 
   test('the warning period comes from --tls.expiry-warning', () => {

@@ -222,11 +222,16 @@ describe('audit rules', () => {
     assert.equal(run(audit('audit_sysconfig_docker')).status, 'not_applicable');
   });
 
-  test('sixteen controls, 1.1.3 to 1.1.18, one per subject', () => {
-    assert.deepEqual(
-      AUDIT_CONTROLS.map((c) => cisId(c)),
-      Array.from({ length: 16 }, (_, i) => `1.1.${i + 3}`),
-    );
+  test('one control per subject: 1.1.3 to 1.1.18 in 1.6.0; in 1.8.0, 1.1.9 is docker.sock, the unit has none', () => {
+    const ids = (v: '1.6.0' | '1.8.0') => AUDIT_CONTROLS.map((c) => cisId(c, v));
+    const sequence = Array.from({ length: 16 }, (_, i) => `1.1.${i + 3}`);
+    assert.deepEqual(ids('1.6.0').filter(Boolean), sequence);
+    assert.deepEqual(ids('1.8.0').filter(Boolean), sequence);
+    const byId = Object.fromEntries(AUDIT_CONTROLS.map((c) => [c.id, c]));
+    assert.equal(cisId(byId.audit_docker_socket!, '1.6.0'), '1.1.9');
+    assert.equal(cisId(byId.audit_docker_socket!, '1.8.0'), null);
+    assert.equal(cisId(byId.audit_docker_sock!, '1.8.0'), '1.1.9');
+    assert.equal(cisId(byId.audit_docker_sock!, '1.6.0'), null);
   });
 });
 
@@ -264,6 +269,7 @@ describe('host lookups in a scratch host root', () => {
       daemonJson: '/etc/docker/daemon.json',
       serviceFragment: null,
       socketFragment: null,
+      dockerSocket: null,
       containerdSocket: '/run/containerd/containerd.sock',
       containerdConfig: '/etc/containerd/config.toml',
     });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CATALOG } from '../../src/controls/catalog.js';
 import { privileged } from '../../src/controls/containers/privileges.js';
+import { sshd } from '../../src/controls/containers/processes.js';
 import { icc, userlandProxy } from '../../src/controls/daemon/network.js';
 import type { ControlDefinition } from '../../src/controls/types.js';
 import { evaluate } from '../../src/evaluation/evaluate.js';
@@ -156,6 +157,23 @@ describe('application', () => {
       ],
     );
     assert.match(r.reason, /2 of 2 containers/, 'the control’s own reason stays');
+  });
+
+  test('waived failures beside a container that could not be checked: error, never waived', () => {
+    const facts = makeFacts({
+      containers: [
+        makeContainer({ name: 'legacy-sshd', sshd: true }),
+        makeContainer({ name: 'web', sshd: null, processListError: 'top timed out' }),
+      ],
+    });
+    const yaml = waiver('container_sshd', '2027-03-31', '    containers:\n      names: ["legacy-*"]\n');
+    const r = judge([sshd], yaml, NOW, facts).results[0]!;
+    assert.equal(r.status, 'error');
+    assert.match(r.reason, /every failing container is waived, but 1 of 2 containers could not be checked/);
+    assert.deepEqual(
+      r.waivedContainers!.map((c) => c.name),
+      ['legacy-sshd'],
+    );
   });
 
   test('a waiver without a container scope covers every container of the control', () => {
@@ -409,5 +427,27 @@ describe('outputs', () => {
       ['legacy-agent'],
     );
     assert.equal(priv[1]!.suppressions![0]!.status, 'accepted');
+  });
+
+  test('SARIF: a waived container keeps its fingerprint whether or not the other containers are waived too', () => {
+    type Sarif = {
+      runs: { results: { partialFingerprints: Record<string, string>; suppressions?: unknown[] }[] }[];
+    };
+    const legacyOnly = waiver(
+      'container_privileged',
+      '2027-03-31',
+      '    containers:\n      names: ["legacy-*"]\n',
+    );
+    const both =
+      legacyOnly + waiver('container_privileged', '2027-03-31', '    containers:\n      names: ["web"]\n');
+    const suppressed = (yaml: string) =>
+      (sarifReport(judge([privileged], yaml, NOW, twoPrivileged()), BUILD) as Sarif).runs[0]!.results.filter(
+        (r) => r.suppressions,
+      ).map((r) => Object.values(r.partialFingerprints).join());
+    const some = suppressed(legacyOnly);
+    const all = suppressed(both);
+    assert.equal(some.length, 1);
+    assert.equal(all.length, 2);
+    assert.ok(all.includes(some[0]!), 'the same fingerprint for legacy-agent');
   });
 });

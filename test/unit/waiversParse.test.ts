@@ -23,7 +23,7 @@ const GOOD = `waivers:
     containers:
       names: ["legacy-*"]
       images: ["registry.example.com/legacy/*"]
-      labels: {com.example.tier: legacy, com.example.level: 2}
+      labels: {com.example.tier: legacy, com.example.level: 2, com.example.version: 1.10, com.example.zone: 02}
 `;
 
 /** Asserts the text is refused with one line matching `re`. */
@@ -71,7 +71,12 @@ describe('parseWaivers accepts', () => {
     assert.deepEqual(b!.containers, {
       names: ['legacy-*'],
       images: ['registry.example.com/legacy/*'],
-      labels: { 'com.example.tier': 'legacy', 'com.example.level': '2' },
+      labels: {
+        'com.example.tier': 'legacy',
+        'com.example.level': '2',
+        'com.example.version': '1.10',
+        'com.example.zone': '02',
+      },
     });
   });
 

@@ -1,35 +1,29 @@
 // The storage driver and its options.
 
+import { runningVersion } from '../../dockerd/index.js';
 import { compareVersions, parseVersion } from '../../facts/dockerd/releases.js';
 import { defineControl } from '../define.js';
 import { apiIfUp, apiOf, ControlError, fail, pass } from '../support.js';
 
-const DEPRECATED_DRIVERS = new Set(['aufs', 'devicemapper']);
-
+/**
+ * CIS 2.6 in every version: aufs (removed in dockerd 24.0). devicemapper has its own control (CIS 1.8.0 2.7,
+ * devicemapper_storage), judged whatever --cis.version is, so one driver never fails two controls.
+ */
 export const storageDriver = defineControl({
   id: 'storage_driver',
   cis: { '1.6.0': '2.6' },
   section: 'daemon_configuration',
-  title: 'The aufs and devicemapper storage drivers are not used',
+  title: 'The aufs storage driver is not used',
   severity: 'low',
   remediation:
-    'Move to overlay2: set "storage-driver": "overlay2" in daemon.json, migrate images and restart dockerd.',
+    'Move to overlay2: set "storage-driver": "overlay2" in daemon.json, migrate images and restart dockerd. dockerd 24.0 and later no longer have aufs.',
   requires: ['docker_api'],
   evaluate({ facts, settings }) {
     const driver = apiOf(facts).info.driver;
     const observed = { runtime: driver, configured: settings.peek('storage-driver')?.value ?? null };
-    return DEPRECATED_DRIVERS.has(driver)
-      ? fail(
-          `the daemon uses the ${driver} storage driver`,
-          observed,
-          'overlay2 or another supported driver',
-          ['storage-driver'],
-        )
-      : pass(
-          `the daemon uses the ${driver || 'unknown'} storage driver`,
-          observed,
-          'not aufs or devicemapper',
-        );
+    return driver === 'aufs'
+      ? fail('the daemon uses the aufs storage driver', observed, 'not aufs', ['storage-driver'])
+      : pass(`the daemon uses the ${driver || 'unknown'} storage driver`, observed, 'not aufs');
   },
 });
 
@@ -47,18 +41,23 @@ export const devicemapperStorage = defineControl({
     'Move to overlay2: save the images, set "storage-driver": "overlay2" in daemon.json (or remove the key), restart dockerd and pull or load the images again. dockerd 25.0 and later no longer have devicemapper at all.',
   requires: [],
   evaluate({ facts, dockerd, settings }) {
-    const configured = settings.peek('storage-driver')?.value ?? null;
     const api = apiIfUp(facts);
     const runtime = api?.info.driver ?? null;
-    const observed = { runtime, configured, release: dockerd.release.tag };
-    const removed = compareVersions(parseVersion(dockerd.release.tag) ?? [0, 0, 0], [25, 0, 0]) >= 0;
+    // Without the running driver the configured one decides: a daemon.json that cannot be read is not judged
+    // (get() throws), never taken for "not set".
+    const configured =
+      (runtime === null ? settings.get('storage-driver') : settings.peek('storage-driver'))?.value ?? null;
+    // The release the daemon runs (or --docker.release), else the one whose rules apply: the newest known.
+    const release = facts.exporter.dockerRelease ?? runningVersion(facts) ?? dockerd.release.tag;
+    const observed = { runtime, configured, release };
+    const removed = compareVersions(parseVersion(release) ?? [0, 0, 0], [25, 0, 0]) >= 0;
     if (runtime === 'devicemapper')
       return fail('the daemon uses the devicemapper storage driver', observed, 'not devicemapper', [
         'storage-driver',
       ]);
     if (configured === 'devicemapper') {
       const why = removed
-        ? `; dockerd ${dockerd.release.tag} has no devicemapper driver (removed in 25.0) and will not start with it`
+        ? `; dockerd ${release} has no devicemapper driver (removed in 25.0) and will not start with it`
         : '';
       return fail(`storage-driver is set to devicemapper${why}`, observed, 'not devicemapper', [
         'storage-driver',

@@ -2,7 +2,7 @@
 // running out. An expired server certificate locks every client out; an expired CA rejects them all.
 
 import { defineControl } from '../define.js';
-import { fail, notApplicable, pass, tlsFilesOf } from '../support.js';
+import { ControlError, fail, notApplicable, pass, tlsFilesOf } from '../support.js';
 
 export const DEFAULT_EXPIRY_WARNING_SECONDS = 30 * 86_400;
 
@@ -47,8 +47,16 @@ export const tlsCertExpiry = defineControl({
         problems.push(`${what} expires on ${day(end)}, in ${Math.floor((end - now) / 86_400)} days`);
       } else if (start > now) problems.push(`${what} is not valid before ${day(start)}`);
     }
-    for (const f of unreadable) problems.push(`${f.role} certificate ${f.problem ?? `${f.path} unreadable`}`);
-    if (problems.length > 0) return fail(problems.join('; '), observed, expected, ['tlscacert', 'tlscert']);
+    // A certificate the exporter may not read says nothing of its expiry: not judged, unless another fails.
+    const hidden = unreadable.filter((f) => f.stat.denied);
+    for (const f of unreadable)
+      if (!f.stat.denied) problems.push(`${f.role} certificate ${f.problem ?? `${f.path} unreadable`}`);
+    const notSeen = hidden.map((f) => `${f.role} certificate ${f.problem}`).join('; ');
+    if (problems.length > 0) {
+      const also = hidden.length > 0 ? `; not seen: ${notSeen}` : '';
+      return fail(`${problems.join('; ')}${also}`, observed, expected, ['tlscacert', 'tlscert']);
+    }
+    if (hidden.length > 0) throw new ControlError(`cannot read ${notSeen}`);
     const soonest = certs.reduce((a, b) =>
       b.certificate.notAfterSeconds < a.certificate.notAfterSeconds ? b : a,
     );

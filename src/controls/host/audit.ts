@@ -89,7 +89,14 @@ export const AUDIT_CONTROLS: readonly ControlDefinition[] = [
   auditControl('audit_etc_docker', { '1.6.0': '1.1.6' }, 'config_dir', '/etc/docker'),
   auditControl('audit_docker_service', { '1.6.0': '1.1.7' }, 'docker_service', 'the docker.service unit'),
   auditControl('audit_containerd_socket', { '1.6.0': '1.1.8' }, 'containerd_socket', 'the containerd socket'),
-  auditControl('audit_docker_socket', { '1.6.0': '1.1.9' }, 'docker_socket', 'the docker.socket unit'),
+  // 1.8.0 gave 1.1.9 to the socket itself (docker.sock); the docker.socket unit keeps its audit, without an id.
+  auditControl(
+    'audit_docker_socket',
+    { '1.6.0': '1.1.9', '1.8.0': null },
+    'docker_socket',
+    'the docker.socket unit',
+  ),
+  auditControl('audit_docker_sock', { '1.8.0': '1.1.9' }, 'docker_sock', 'the Docker socket (docker.sock)'),
   auditControl('audit_default_docker', { '1.6.0': '1.1.10' }, 'default_docker', '/etc/default/docker'),
   auditControl('audit_daemon_json', { '1.6.0': '1.1.11' }, 'daemon_json', 'daemon.json'),
   auditControl(

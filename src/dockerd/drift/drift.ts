@@ -131,7 +131,9 @@ export function computeDrift(facts: Facts, settings: DaemonSettings): DriftRepor
       if (!observation.matches(configured)) pending.push(item(observation.running, observation.source));
     } else if (settings.file && Object.hasOwn(settings.file, key)) unknown.push(key);
   }
-  pending.push(...tlsFileDrift(facts, baseline.daemon?.startTimeSeconds ?? null));
+  const tls = tlsFileDrift(facts, baseline.daemon?.startTimeSeconds ?? null);
+  pending.push(...tls.pending);
+  for (const key of tls.unknown) if (!unknown.includes(key)) unknown.push(key);
   const snapshot = reload && !reload.config.known ? reload.config : baseline.atStart;
   const changed = baseline.configChangedSeconds;
   const start = baseline.daemon?.startTimeSeconds ?? null;
@@ -150,9 +152,11 @@ export function computeDrift(facts: Facts, settings: DaemonSettings): DriftRepor
 }
 
 /** dockerd reads its TLS files once, at start: a newer file, or a listener presenting another certificate, waits for a restart. */
-function tlsFileDrift(facts: Facts, start: number | null): DriftItem[] {
-  if (!facts.tlsFiles.ok || start === null) return [];
+function tlsFileDrift(facts: Facts, start: number | null): { pending: DriftItem[]; unknown: string[] } {
+  if (!facts.tlsFiles.ok || start === null) return { pending: [], unknown: [] };
   const out: DriftItem[] = [];
+  // A file the exporter may not stat could have changed since dockerd started: unknown, never "matches".
+  const unknown = facts.tlsFiles.value.files.filter((f) => f.stat.denied).map((f) => f.key);
   const presented = facts.exposure.ok
     ? facts.exposure.value.listeners.flatMap((p) => (p.certificate ? [p.certificate] : []))
     : [];
@@ -184,5 +188,5 @@ function tlsFileDrift(facts: Facts, start: number | null): DriftItem[] {
       });
     }
   }
-  return out;
+  return { pending: out, unknown };
 }

@@ -138,13 +138,14 @@ export function sarifReport(evaluation: Evaluation, build: BuildInfo): Record<st
     if (r.status === 'fail' && r.containers && r.containers.length > 0)
       out.push(...r.containers.map((c) => containerResult(r, ruleIndex, c)));
     else if (r.status === 'fail' || r.status === 'error') out.push(result(r, ruleIndex));
-    // What live waivers cover is still a finding, reported as suppressed: the whole control when it is waived,
-    // else its waived containers.
-    if (r.status === 'waived') {
-      out.push({ ...result(r, ruleIndex), suppressions: (r.waivers ?? []).map(suppression) });
-    } else if (r.waivedContainers && r.waivedContainers.length > 0) {
+    // What live waivers cover is still a finding, reported as suppressed: per container whenever containers
+    // are waived (the same fingerprint whether or not the others are waived too, so a code-scanning alert
+    // does not close and reopen as they come and go), else the whole control.
+    if (r.waivedContainers && r.waivedContainers.length > 0) {
       for (const { waiver, ...c } of r.waivedContainers)
         out.push({ ...containerResult(r, ruleIndex, c), suppressions: [suppression(waiver)] });
+    } else if (r.status === 'waived') {
+      out.push({ ...result(r, ruleIndex), suppressions: (r.waivers ?? []).map(suppression) });
     }
     return out;
   });

@@ -20,6 +20,7 @@ import {
   runbookUrl,
   severityCounts,
 } from './reading.js';
+import { wrap } from './wrap.js';
 
 const COLOURS: Record<Status, string> = {
   pass: '\x1b[32m',
@@ -67,25 +68,6 @@ export interface TextReportOptions {
 }
 
 export const DEFAULT_WIDTH = 80;
-
-/**
- * Wraps `text` after `first` at `width` columns between words; later lines start with `indent`. A word longer
- * than a line (a URL) gets a line of its own rather than being cut.
- */
-export function wrap(first: string, text: string, width: number, indent: string): string[] {
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  for (const word of text.split(' ').filter(Boolean)) {
-    if (!empty && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = indent + word;
-    } else line = empty ? line + word : `${line} ${word}`;
-    empty = false;
-  }
-  lines.push(line);
-  return lines;
-}
 
 /** Cuts a line to `width` columns with an ellipsis. */
 const fit = (s: string, width: number): string => (s.length <= width ? s : `${s.slice(0, width - 1)}…`);

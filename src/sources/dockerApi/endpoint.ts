@@ -1,6 +1,7 @@
 // Where the Docker API is and how to reach it, from --docker.host and the TLS client flags (or the docker CLI's env).
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { READ_LIMITS, readBounded } from '../boundedRead.js';
 
 export interface DockerTlsOptions {
@@ -19,6 +20,36 @@ export interface DockerEndpoint {
 }
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+
+/** Whether `path` is a unix socket the exporter can see. */
+function isUnixSocket(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isSocket() ?? false;
+  } catch (err) {
+    // Not ours to see (EACCES) or a file on the way (ENOTDIR): no socket this exporter could use there.
+    if (typeof (err as NodeJS.ErrnoException).code === 'string') return false;
+    throw err;
+  }
+}
+
+/**
+ * The Docker API address when neither --docker.host nor $DOCKER_HOST names one. An exporter run by a non-root
+ * user whose $XDG_RUNTIME_DIR holds docker.sock audits that user's rootless daemon: dockerd-rootless.sh puts
+ * its socket there (dockerd's rootless default), and the system daemon is not the one that user runs. Else
+ * the system socket, as for the docker CLI (which, unlike this, needs DOCKER_HOST or a context for rootless).
+ */
+export function defaultDockerHost(
+  env: NodeJS.ProcessEnv,
+  uid: number | undefined = process.getuid?.(),
+  isSocket: (path: string) => boolean = isUnixSocket,
+): string {
+  const runtimeDir = env.XDG_RUNTIME_DIR;
+  if (uid !== undefined && uid !== 0 && runtimeDir && isAbsolute(runtimeDir)) {
+    const socket = join(runtimeDir, 'docker.sock');
+    if (isSocket(socket)) return `unix://${socket}`;
+  }
+  return DEFAULT_DOCKER_HOST;
+}
 
 export class EndpointError extends Error {}
 

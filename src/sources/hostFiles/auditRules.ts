@@ -158,6 +158,7 @@ export interface AuditLocations {
   readonly daemonJson: string | null;
   readonly serviceFragment: string | null;
   readonly socketFragment: string | null;
+  readonly dockerSocket: string | null;
   readonly containerdSocket: string | null;
   readonly containerdConfig: string;
 }
@@ -202,6 +203,12 @@ async function locate(
     docker_service: fixed(where.serviceFragment, 'the unit file systemd loads'),
     containerd_socket: fixed(where.containerdSocket, "dockerd's containerd socket"),
     docker_socket: fixed(where.socketFragment, 'the socket unit file systemd loads'),
+    docker_sock: fixed(
+      where.dockerSocket,
+      where.dockerSocket
+        ? 'the Docker socket the exporter talks to'
+        : 'the exporter reaches dockerd over TCP',
+    ),
     default_docker: fixed('/etc/default/docker', 'Debian-style service defaults'),
     daemon_json: fixed(where.daemonJson, 'the daemon.json dockerd reads'),
     containerd_config: fixed(where.containerdConfig, "containerd's configuration"),

@@ -85,6 +85,7 @@ export async function collectHostFiles(
           daemonJson: input.daemonJson,
           serviceFragment: input.serviceFragment,
           socketFragment: input.socketFragment,
+          dockerSocket: input.dockerSocket,
           containerdSocket: containerd.path,
           containerdConfig:
             containerd.origin === 'supervised'
