@@ -56,8 +56,13 @@ function normalize(report: Json): Json {
   return JSON.parse(text) as Json;
 }
 
-/** Controls added on purpose since BEFORE (issue 13: CIS 1.8.0's 2.7); their own tests judge them. */
-const ADDED = ['devicemapper_storage'];
+/**
+ * Controls added on purpose since BEFORE (issue 13: CIS 1.8.0's 2.7 devicemapper and 1.1.9 docker.sock); their
+ * own tests judge them.
+ */
+const ADDED = ['audit_docker_sock', 'devicemapper_storage'];
+/** Controls reworded on purpose: storage_driver judges aufs only since devicemapper has its own control. */
+const REWORDED = ['storage_driver'];
 
 /** The report without the added controls, its summary counted without them. */
 function withoutAdded(report: Json): Json {
@@ -67,6 +72,17 @@ function withoutAdded(report: Json): Json {
   const summary = { ...r.summary };
   for (const c of added) summary[c.status] = (summary[c.status] ?? 0) - 1;
   return { ...r, summary, controls: r.controls.filter((c) => !ADDED.includes(c.id)) } as unknown as Json;
+}
+
+/** The report with the reworded controls' texts left out: their verdicts and observations are still compared. */
+function withoutRewording(report: Json): Json {
+  const r = report as { controls: Record<string, unknown>[] };
+  const controls = r.controls.map((c) => {
+    if (!REWORDED.includes(c.id as string)) return c;
+    const { title: _t, remediation: _r, reason: _why, expected: _e, ...kept } = c;
+    return kept;
+  });
+  return { ...r, controls } as unknown as Json;
 }
 
 describe('check reports the same verdicts as before the rework', { skip, timeout: 300_000 }, () => {
@@ -109,7 +125,7 @@ describe('check reports the same verdicts as before the rework', { skip, timeout
   async function same(args: string[]): Promise<void> {
     const { now, earlier, codes } = await both(args);
     assert.equal(codes[0], codes[1], 'exit code');
-    assert.deepEqual(normalize(withoutAdded(now)), normalize(earlier));
+    assert.deepEqual(normalize(withoutRewording(withoutAdded(now))), normalize(withoutRewording(earlier)));
   }
 
   test('a daemon with insecure settings and containers', async () => {
