@@ -116,6 +116,14 @@ export function hostsReportingStat(description: string, reporting: string, targe
     .height(5);
 }
 
+/** One fixed colour per series name, for stat panels of a state set. */
+function fixedColours(byName: readonly (readonly [string, string])[]) {
+  return byName.map(([name, color]) => ({
+    matcher: { id: 'byName', options: name },
+    properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: color } }],
+  }));
+}
+
 /** The share of passing controls as one number: red under 80 %, green from 95 % (host and fleet dashboards). */
 export function complianceStat(title: string, description: string, expr: string): StatPanel {
   return new StatPanel()
@@ -277,10 +285,12 @@ export function buildDashboard(options: DashboardOptions): DashboardModel {
     .withTarget(query(queries.controlsWithStatus('error'), 'error').refId('D'))
     .withTarget(query(queries.controlsWithStatus('not_applicable'), 'not applicable').refId('E'))
     .overrides(
-      Object.entries(STATUS_COLORS).map(([status, color]) => ({
-        matcher: { id: 'byName', options: status === 'not_applicable' ? 'not applicable' : status },
-        properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: color } }],
-      })),
+      fixedColours(
+        Object.entries(STATUS_COLORS).map(([status, color]) => [
+          status === 'not_applicable' ? 'not applicable' : status,
+          color,
+        ]),
+      ),
     )
     .colorMode(common.BigValueColorMode.Background)
     .graphMode(common.BigValueGraphMode.None)
@@ -327,17 +337,12 @@ export function buildDashboard(options: DashboardOptions): DashboardModel {
     .withTarget(query(queries.waiversInState('expired'), 'expired').refId('C'))
     .withTarget(query(queries.waiversInState('unused'), 'unused').refId('D'))
     .overrides(
-      (
-        [
-          ['active', 'blue'],
-          ['expiring', 'orange'],
-          ['expired', 'red'],
-          ['unused', 'yellow'],
-        ] as const
-      ).map(([state, color]) => ({
-        matcher: { id: 'byName', options: state },
-        properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: color } }],
-      })),
+      fixedColours([
+        ['active', 'blue'],
+        ['expiring', 'orange'],
+        ['expired', 'red'],
+        ['unused', 'yellow'],
+      ]),
     )
     .colorMode(common.BigValueColorMode.Background)
     .graphMode(common.BigValueGraphMode.None)
