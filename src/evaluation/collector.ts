@@ -94,7 +94,8 @@ export class FactCollector {
   private async read<In, T>(source: Source<In, T>, refresh: Refresh, input: () => In): Promise<Fact<T>> {
     const kept = this.readings.get(source.name);
     if (kept && !source.refreshOn.includes(refresh)) return kept.fact as Fact<T>;
-    const reading = await readSource(source, input);
+    // A source read for the first time is read whole, whatever the refresh.
+    const reading = await readSource(source, input, kept ? refresh : 'all');
     this.readings.set(source.name, reading);
     return reading.fact;
   }

@@ -237,7 +237,9 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     attempt: { abandoned: boolean },
   ): Promise<void> {
     try {
+      const started = performance.now();
       const facts = refresh === 'policy' ? this.latestFacts : await this.opts.collector.collect(refresh);
+      const collected = performance.now();
       // Before the first evaluation there is nothing to judge again: the first one applies the policy anyway.
       if (!facts) return;
       if (attempt.abandoned) {
@@ -245,6 +247,13 @@ export class Monitor extends EventEmitter<MonitorEvents> {
         return;
       }
       const evaluation = this.evaluator.evaluate(facts, this.opts.now, this.opts.waivers?.current);
+      this.opts.logger.debug('evaluated', {
+        trigger,
+        refresh,
+        collect_ms: Math.round(collected - started),
+        evaluate_ms: Math.round(performance.now() - collected),
+        controls_rerun: this.evaluator.lastStats.rerun,
+      });
       this.latest = evaluation;
       this.latestFacts = facts;
       this.triggerCounts.set(trigger, (this.triggerCounts.get(trigger) ?? 0) + 1);

@@ -1,4 +1,5 @@
 // Finds the dockerd that serves --docker.host in /proc and reads its command line, environment and start time.
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { decodeDaemonJson } from '../facts/daemonJson.js';
 import { dockerdConfigFile, flagValues } from '../facts/dockerd/flags.js';
@@ -7,6 +8,7 @@ import { isAbsent, orAbsent } from './absent.js';
 import { InputBoundsError, READ_LIMITS, readBoundedText } from './boundedRead.js';
 import { DEFAULT_CONFIG_FILE } from './daemonConfigFile.js';
 import type { HostPaths } from './hostPaths.js';
+import { heldSocketBatches, socketAt } from './procSockets.js';
 
 const KEPT_ENV =
   /^(DOCKER_TLS_VERIFY|DOCKER_CERT_PATH|DOCKERD_ROOTLESS_.*|ROOTLESSKIT_.*|XDG_RUNTIME_DIR|XDG_CONFIG_HOME|HOME)$/;
@@ -37,20 +39,31 @@ async function readCmdline(paths: HostPaths, pid: number): Promise<string[] | nu
 /** Reads of /proc in flight at once while looking for dockerd (a host runs hundreds of processes). */
 const PROC_READS = 32;
 
+/** /proc/PID/comm, read synchronously: the kernel prints the task's name without touching its memory. */
+function commOf(paths: HostPaths, pid: number): string {
+  try {
+    return readFileSync(paths.proc(pid, 'comm'), 'utf8');
+  } catch (err) {
+    // The process exited since it was listed.
+    if (isAbsent(err) || (err as NodeJS.ErrnoException).code === 'ESRCH') return '';
+    throw err;
+  }
+}
+
 async function candidate(paths: HostPaths, pid: number): Promise<Candidate | null> {
-  const comm = await orAbsent(readFile(paths.proc(pid, 'comm'), 'utf8'), '');
-  if (comm.trim() !== 'dockerd') return null;
+  if (commOf(paths, pid).trim() !== 'dockerd') return null;
   const argv = await readCmdline(paths, pid);
   return argv && argv.length > 0 ? { pid, args: argv.slice(1) } : null;
 }
 
 async function listDockerdCandidates(paths: HostPaths): Promise<Candidate[]> {
   const pids = (await readdir(paths.proc())).filter((e) => /^\d+$/.test(e)).map(Number);
+  // Only dockerd processes get their command line read: one sync comm read per process finds them.
+  const named = pids.filter((pid) => commOf(paths, pid).trim() === 'dockerd');
   const out: Candidate[] = [];
-  // In /proc order, as one by one, but PROC_READS processes at a time.
-  for (let i = 0; i < pids.length; i += PROC_READS) {
-    const found = await Promise.all(pids.slice(i, i + PROC_READS).map((pid) => candidate(paths, pid)));
-    for (const c of found) if (c) out.push(c);
+  for (const pid of named) {
+    const c = await candidate(paths, pid);
+    if (c) out.push(c);
   }
   return out;
 }
@@ -69,20 +82,27 @@ async function samePath(a: string, b: string): Promise<boolean> {
 
 /** Inodes of unix sockets bound at `socketPath`, as seen in the network namespace of `pid`; null if unreadable. */
 async function socketInodes(paths: HostPaths, pid: number, socketPath: string): Promise<Set<string> | null> {
-  const inodes = new Set<string>();
   const table = await orAbsent(readFile(paths.proc(pid, 'net', 'unix'), 'utf8'), null);
   if (table === null) return null;
-  const bound = table
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((cols) => cols[7] && cols[6]);
+  // Every connection accepted on a listener repeats its path: each distinct path is compared once. Abstract
+  // names (@...) are no file, so never the socket.
+  const byPath = new Map<string, string[]>();
+  for (const line of table.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    const [inode, path] = [cols[6], cols[7]];
+    if (!inode || !path || path.startsWith('@')) continue;
+    const inodes = byPath.get(path);
+    if (inodes) inodes.push(inode);
+    else byPath.set(path, [inode]);
+  }
+  const inodes = new Set<string>();
+  const bound = [...byPath];
   // PROC_READS comparisons at a time: a busy host's namespace binds thousands of sockets, and each is a stat.
   for (let i = 0; i < bound.length; i += PROC_READS) {
     const batch = bound.slice(i, i + PROC_READS);
-    const same = await Promise.all(batch.map((cols) => samePath(paths.resolve(cols[7]!), socketPath)));
-    batch.forEach((cols, j) => {
-      if (same[j]) inodes.add(cols[6]!);
+    const same = await Promise.all(batch.map(([path]) => samePath(paths.resolve(path), socketPath)));
+    batch.forEach(([, ids], j) => {
+      if (same[j]) for (const id of ids) inodes.add(id);
     });
   }
   return inodes;
@@ -94,36 +114,35 @@ const isDenied = (err: unknown): boolean => {
   return code === 'EACCES' || code === 'EPERM';
 };
 
+/** A descriptor of the process that holds one of the socket's inodes. */
+interface Holding {
+  readonly fd: string;
+  readonly inode: string;
+}
+
 /**
- * Whether the process holds one of `inodes` open: 'denied' when its /proc/PID/fd may not be read (a non-root
- * exporter and a root dockerd), 'unknown' when its socket table could not be read.
+ * Whether the process holds one of `inodes` open (and by which descriptor): 'denied' when its /proc/PID/fd may
+ * not be read (a non-root exporter and a root dockerd), 'unknown' when its socket table could not be read.
  */
 async function holdsSocket(
   paths: HostPaths,
   pid: number,
   inodes: Set<string> | null,
-): Promise<'yes' | 'no' | 'denied' | 'unknown'> {
-  let fds: string[];
+): Promise<Holding | 'no' | 'denied' | 'unknown'> {
   try {
-    fds = await readdir(paths.proc(pid, 'fd'));
+    for await (const batch of heldSocketBatches(paths, pid)) {
+      if (inodes === null) return 'unknown';
+      if (inodes.size === 0) return 'no';
+      const held = batch.find((s) => inodes.has(s.inode));
+      if (held) return held;
+    }
   } catch (err) {
     if (isDenied(err)) return 'denied';
     // The process exited since it was listed.
     if (isAbsent(err)) return 'no';
     throw err;
   }
-  if (inodes === null) return 'unknown';
-  if (inodes.size === 0) return 'no';
-  for (let i = 0; i < fds.length; i += PROC_READS) {
-    const links = await Promise.all(
-      fds.slice(i, i + PROC_READS).map((fd) => orAbsent(readlink(paths.proc(pid, 'fd', fd)), '')),
-    );
-    for (const link of links) {
-      const m = /^socket:\[(\d+)\]$/.exec(link);
-      if (m && inodes.has(m[1]!)) return 'yes';
-    }
-  }
-  return 'no';
+  return inodes === null ? 'unknown' : 'no';
 }
 
 /** dockerd's defaults for the settings that tell one daemon from another on the same host. */
@@ -235,11 +254,12 @@ async function describe(
 }
 
 /**
- * The dockerd last found holding the target socket, per /proc and socket: asked first next time, so a
- * daemon.json edit does not list every process again (issue 12). A socket is held by one process, so if that
- * process is still a dockerd holding it, it is the one the full search would find first.
+ * The dockerd last found holding the target socket, per /proc and socket, and the descriptor it holds it by:
+ * asked first next time, so a daemon.json edit neither lists every process nor reads every descriptor again
+ * (issue 12). While that descriptor still links to the same socket inode, the process holds the very socket
+ * the full search matched (a socket's bound name never changes), so it is the answer the full search would give.
  */
-const lastHolder = new Map<string, number>();
+const lastHolder = new Map<string, { readonly pid: number } & Holding>();
 
 /** Searches in a /proc that changes under the search: a process chosen that exits before it is read is not the answer. */
 export async function findDockerd(paths: HostPaths, target: DockerHostTarget): Promise<Fact<DockerdProcess>> {
@@ -257,10 +277,9 @@ export async function findDockerd(paths: HostPaths, target: DockerHostTarget): P
 async function searchDockerd(paths: HostPaths, target: DockerHostTarget): Promise<Fact<DockerdProcess>> {
   const holderKey = `${paths.proc()}\0${target.socketPath}`;
   const last = target.socketPath ? lastHolder.get(holderKey) : undefined;
-  if (last !== undefined && target.socketPath) {
-    const c = await candidate(paths, last);
-    if (c && (await holdsSocket(paths, c.pid, await socketInodes(paths, c.pid, target.socketPath))) === 'yes')
-      return factOk(await describe(paths, c, 'socket_inode'));
+  if (last !== undefined) {
+    const c = socketAt(paths, last.pid, last.fd) === last.inode ? await candidate(paths, last.pid) : null;
+    if (c) return factOk(await describe(paths, c, 'socket_inode'));
     lastHolder.delete(holderKey);
   }
   let candidates: Candidate[];
@@ -280,8 +299,8 @@ async function searchDockerd(paths: HostPaths, target: DockerHostTarget): Promis
   if (target.socketPath) {
     for (const c of candidates) {
       const held = await holdsSocket(paths, c.pid, await socketInodes(paths, c.pid, target.socketPath));
-      if (held === 'yes') {
-        lastHolder.set(holderKey, c.pid);
+      if (typeof held === 'object') {
+        lastHolder.set(holderKey, { pid: c.pid, ...held });
         return factOk(await describe(paths, c, 'socket_inode'));
       }
       if (held === 'denied') denied.push(c.pid);

@@ -18,6 +18,7 @@ import { type DockerHostTarget, findDockerd } from './dockerdProcess.js';
 import { collectExposure } from './exposure/collectExposure.js';
 import type { ProbeLog } from './exposure/probeLog.js';
 import { collectFileStats } from './fileStats.js';
+import { type LoadedAuditRules, loadedAuditRules } from './hostFiles/auditRules.js';
 import { collectHostFiles } from './hostFiles/collectHostFiles.js';
 import type { HostPaths } from './hostPaths.js';
 import { collectHost, type HostIdentity } from './hostSecurity.js';
@@ -99,7 +100,7 @@ export const SOURCES = {
     name: 'host_files',
     refreshOn: ON_CONFIG,
     reads:
-      "CIS section 1 and 3 files located from dockerd's configuration, the data root's mount, the socket group's members, audit rules",
+      "CIS section 1 and 3 files located from dockerd's configuration, the data root's mount, the socket group's members, audit rules (those loaded in the kernel at full refreshes only)",
   },
   exposure: {
     name: 'exposure',
@@ -111,6 +112,8 @@ export const SOURCES = {
 export function factSources(deps: FactSourceDeps) {
   const { paths, api, containers, probes } = deps;
   const baseline = new ConfigBaselineRecorder();
+  /** The audit rules in the kernel, as the last full refresh read them. */
+  let kernelAuditRules: Promise<LoadedAuditRules> | null = null;
   return {
     /** Docker events feed the config baseline (a daemon `reload` applies part of daemon.json). */
     baselineRecorder: baseline,
@@ -160,7 +163,14 @@ export function factSources(deps: FactSourceDeps) {
     } satisfies Source<readonly TlsFileRef[], TlsFileFacts>,
     hostFiles: {
       ...SOURCES.hostFiles,
-      collect: (where) => collectHostFiles(paths, where),
+      collect: (where, refresh) => {
+        // auditctl -l is a process start, most of this source's time on a daemon.json edit (issue 12); the
+        // kernel's rules change by auditctl or a reboot, never with dockerd's configuration, so a full refresh
+        // (start-up, the periodic resync) reads them and a config refresh keeps them. The rules files are read
+        // every time.
+        if (refresh === 'all' || kernelAuditRules === null) kernelAuditRules = loadedAuditRules();
+        return collectHostFiles(paths, where, kernelAuditRules);
+      },
     } satisfies Source<HostFilesInput, HostFileFacts>,
     exposure: {
       ...SOURCES.exposure,

@@ -13,8 +13,11 @@ export interface Source<In, T> {
   readonly name: SourceName;
   /** The refreshes that read this source again; on any other it keeps its last fact. A first collection reads all. */
   readonly refreshOn: readonly Refresh[];
-  /** Reads the source. A failure is a fact error; one that escapes as an exception is turned into one. */
-  collect(input: In): Promise<Fact<T>>;
+  /**
+   * Reads the source. A failure is a fact error; one that escapes as an exception is turned into one. `refresh`
+   * is why it is read (a source may keep a part that refresh cannot concern).
+   */
+  collect(input: In, refresh: Refresh): Promise<Fact<T>>;
 }
 
 export interface SourceReading<T> {
@@ -24,11 +27,15 @@ export interface SourceReading<T> {
 }
 
 /** Reads the source with the input `input()` works out; a throw in either fails this source alone. */
-export async function readSource<In, T>(source: Source<In, T>, input: () => In): Promise<SourceReading<T>> {
+export async function readSource<In, T>(
+  source: Source<In, T>,
+  input: () => In,
+  refresh: Refresh = 'all',
+): Promise<SourceReading<T>> {
   const started = performance.now();
   let fact: Fact<T>;
   try {
-    fact = await source.collect(input());
+    fact = await source.collect(input(), refresh);
   } catch (err) {
     // Each source fails alone: its error becomes its fact, with the cause, and the other sources go on.
     fact = factError(`${source.name}: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,7 +1,7 @@
 // CIS section 3 file controls (3.1-3.14, 3.19-3.24) over fixtures, and the sources that locate the files:
 // systemd units with drop-ins, registry certificates, the containerd socket, the TLS files.
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,11 @@ import type { ControlDefinition } from '../../src/controls/types.js';
 import { evaluate } from '../../src/evaluation/evaluate.js';
 import type { HostFilesInput } from '../../src/facts/locations.js';
 import type { DockerdProcess } from '../../src/facts/types.js';
+import { DockerApiClient } from '../../src/sources/dockerApi/client.js';
+import { parseDockerHost } from '../../src/sources/dockerApi/endpoint.js';
+import { RequestLog } from '../../src/sources/dockerApi/requestLog.js';
+import { ProbeLog } from '../../src/sources/exposure/probeLog.js';
+import { factSources } from '../../src/sources/factSources.js';
 import { collectHostFiles } from '../../src/sources/hostFiles/collectHostFiles.js';
 import { HostPaths } from '../../src/sources/hostPaths.js';
 import { collectSystemd, findUnit } from '../../src/sources/systemd/units.js';
@@ -345,6 +350,41 @@ describe('host files in a scratch host root', () => {
   after(async () => {
     await new Promise<void>((r) => server.close(() => r()));
     await rm(root, { recursive: true, force: true });
+  });
+
+  test('the kernel audit rules (auditctl -l) are read at full refreshes and kept across config refreshes', async () => {
+    const bin = join(root, 'fake-bin');
+    await mkdir(bin, { recursive: true });
+    const calls = join(root, 'auditctl-calls');
+    await writeFile(calls, '');
+    await writeFile(
+      join(bin, 'auditctl'),
+      `#!/bin/sh\necho x >> ${calls}\necho '-w /usr/bin/dockerd -p wa -k docker'\n`,
+    );
+    await chmod(join(bin, 'auditctl'), 0o755);
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${bin}:${savedPath}`;
+    try {
+      const { hostFiles } = factSources({
+        paths,
+        api: new DockerApiClient(parseDockerHost('unix:///nonexistent.sock', null), new RequestLog(), 1_000),
+        probes: new ProbeLog(),
+      });
+      const loaded = async (refresh: 'all' | 'config') => {
+        const fact = await hostFiles.collect(input(), refresh);
+        assert.ok(fact.ok);
+        return fact.value.audit.loaded?.map((r) => r.path);
+      };
+      const count = async () => (await readFile(calls, 'utf8')).split('\n').filter(Boolean).length;
+      assert.deepEqual(await loaded('all'), ['/usr/bin/dockerd']);
+      assert.deepEqual(await loaded('config'), ['/usr/bin/dockerd']);
+      assert.deepEqual(await loaded('config'), ['/usr/bin/dockerd']);
+      assert.equal(await count(), 1);
+      await loaded('all');
+      assert.equal(await count(), 2);
+    } finally {
+      process.env.PATH = savedPath;
+    }
   });
 
   test('registry certificates one level under certs.d/<registry>/, stray files ignored', async () => {

@@ -3,7 +3,7 @@
 // permission errors are the kernel's own.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -149,5 +149,29 @@ describe('dockerd behind --docker.host, seen by a non-root exporter', { skip }, 
     assert.equal(none.ok, false);
     if (!none.ok)
       assert.match(none.error, /none of the 2 dockerd processes \(pids 700, 701\) holds or names the socket/);
+  });
+
+  test('the holder found last is asked first, and only while its descriptor still holds that socket', async () => {
+    const root = fakeHost([
+      { pid: 710, args: ['-H', 'fd://'], holds: { inode: '5151', path: '/var/run/docker.sock' } },
+      { pid: 711, args: ['-H', 'fd://', '--pidfile=/srv/d.pid'] },
+    ]);
+    const paths = new HostPaths(root);
+    const target = { socketPath: join(root, 'var', 'run', 'docker.sock'), tcp: null };
+    const pidOf = (f: Fact<DockerdProcess>) => (f.ok ? f.value.pid : f.error);
+    assert.equal(pidOf(await findDockerd(paths, target)), 710);
+    assert.equal(pidOf(await findDockerd(paths, target)), 710);
+    // 710 closed the socket (its fd 3 is now another one) and 711 holds it: the search starts over.
+    const fd = (pid: number) => join(root, 'proc', String(pid), 'fd', '3');
+    rmSync(fd(710));
+    spawnSync('ln', ['-s', 'socket:[9999]', fd(710)]);
+    spawnSync('ln', ['-s', 'socket:[5151]', fd(711)]);
+    // Both in the host's network namespace: one socket table.
+    cpSync(join(root, 'proc', '710', 'net', 'unix'), join(root, 'proc', '711', 'net', 'unix'));
+    assert.equal(pidOf(await findDockerd(paths, target)), 711);
+    // 711 exited and its pid went to another program holding the same descriptor: not a dockerd, not the answer.
+    writeFileSync(join(root, 'proc', '711', 'comm'), 'sh\n');
+    const gone = await findDockerd(paths, target);
+    assert.equal(gone.ok, false, JSON.stringify(gone));
   });
 });

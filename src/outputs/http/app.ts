@@ -32,8 +32,20 @@ export interface AppOptions {
 
 export function createApp(opts: AppOptions): express.Express {
   const app = express();
-  /** The evaluation's metrics deflated once, at the first gzip scrape after it (gzipJoin.ts). */
+  /**
+   * The evaluation's metrics encoded once, at the first scrape after it: about 130 KB at 1,000 containers, which
+   * encoded per scrape was a quarter of a scrape's time (issue 12). Deflated once too, for gzip (gzipJoin.ts).
+   */
+  const encoded = new WeakMap<object, Buffer>();
   const deflated = new WeakMap<object, Promise<GzipPrefix>>();
+  const bytesOf = (current: { metricsText: string }): Buffer => {
+    let bytes = encoded.get(current);
+    if (!bytes) {
+      bytes = Buffer.from(current.metricsText, 'utf8');
+      encoded.set(current, bytes);
+    }
+    return bytes;
+  };
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use((_req, res, next) => {
@@ -65,11 +77,14 @@ export function createApp(opts: AppOptions): express.Express {
     if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
       let prefix = current ? deflated.get(current) : undefined;
       if (current && !prefix) {
-        prefix = gzipPrefix(current.metricsText);
+        prefix = gzipPrefix(bytesOf(current));
         deflated.set(current, prefix);
       }
       res.set('Content-Encoding', 'gzip').send(gzipJoin(await (prefix ?? gzipPrefix('')), own));
-    } else res.send((current?.metricsText ?? '') + own);
+    } else {
+      const tail = Buffer.from(own, 'utf8');
+      res.send(current ? Buffer.concat([bytesOf(current), tail]) : tail);
+    }
   });
 
   app.get('/-/healthy', (_req, res) => {

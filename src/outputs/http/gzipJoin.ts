@@ -17,9 +17,9 @@ export interface GzipPrefix {
   readonly length: number;
 }
 
-/** Deflates `text` as the start of a gzip member (off the event loop). */
-export async function gzipPrefix(text: string): Promise<GzipPrefix> {
-  const raw = Buffer.from(text, 'utf8');
+/** Deflates `text` (or its UTF-8 bytes) as the start of a gzip member (off the event loop). */
+export async function gzipPrefix(text: string | Buffer): Promise<GzipPrefix> {
+  const raw = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   const deflated = await deflateRawAsync(raw, { level: LEVEL, finishFlush: constants.Z_FULL_FLUSH });
   return { deflated, crc: crc32(raw), length: raw.length };
 }

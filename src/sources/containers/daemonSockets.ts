@@ -1,27 +1,20 @@
 // The unix sockets dockerd actually listens on: bound paths from /proc/PID/net/unix whose socket the process
 // holds open. Covers -H flags, "hosts" in daemon.json and sockets systemd passes in (fd://) alike.
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { DaemonSocket } from '../../facts/containers.js';
 import { orAbsent } from '../absent.js';
 import type { HostPaths } from '../hostPaths.js';
+import { heldSocketInodes } from '../procSockets.js';
 import type { HostPathResolver } from './hostPathResolver.js';
 
 /** __SO_ACCEPTCON in the Flags column: a listening socket. */
 const ACCEPTCON = 0x10000;
 
 async function listeningPaths(paths: HostPaths, pid: number): Promise<string[]> {
-  const [table, fds] = await Promise.all([
+  const [table, held] = await Promise.all([
     readFile(paths.proc(pid, 'net', 'unix'), 'utf8'),
-    readdir(paths.proc(pid, 'fd')),
+    heldSocketInodes(paths, pid),
   ]);
-  const held = new Set<string>();
-  await Promise.all(
-    fds.map(async (fd) => {
-      const link = await orAbsent(readlink(paths.proc(pid, 'fd', fd)), '');
-      const m = /^socket:\[(\d+)\]$/.exec(link);
-      if (m) held.add(m[1]!);
-    }),
-  );
   const out = new Set<string>();
   // Num RefCount Protocol Flags Type St Inode Path
   for (const line of table.split('\n').slice(1)) {

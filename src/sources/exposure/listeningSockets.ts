@@ -1,7 +1,8 @@
 // The TCP sockets a process listens on, from /proc: its socket fds matched against /proc/PID/net/tcp{,6}.
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { orAbsent } from '../absent.js';
 import type { HostPaths } from '../hostPaths.js';
+import { heldSocketInodes } from '../procSockets.js';
 
 export interface ListeningSocket {
   readonly host: string;
@@ -9,8 +10,6 @@ export interface ListeningSocket {
 }
 
 const TCP_LISTEN = '0A';
-/** Descriptor links read at once. */
-const FD_BATCH = 32;
 
 /** /proc/net/tcp writes IPv4 addresses as one little-endian hex word. */
 function ipv4(hex: string): string {
@@ -52,18 +51,7 @@ export function parseProcNetTcp(table: string, v6: boolean, inodes: ReadonlySet<
 }
 
 export async function listeningTcpSockets(paths: HostPaths, pid: number): Promise<ListeningSocket[]> {
-  const inodes = new Set<string>();
-  const fds = await readdir(paths.proc(pid, 'fd'));
-  // A daemon with running containers holds hundreds of descriptors: read their links a batch at a time.
-  for (let i = 0; i < fds.length; i += FD_BATCH) {
-    const links = await Promise.all(
-      fds.slice(i, i + FD_BATCH).map((fd) => orAbsent(readlink(paths.proc(pid, 'fd', fd)), '')),
-    );
-    for (const link of links) {
-      const m = /^socket:\[(\d+)\]$/.exec(link);
-      if (m) inodes.add(m[1]!);
-    }
-  }
+  const inodes = await heldSocketInodes(paths, pid);
   const [tcp, tcp6] = await Promise.all([
     orAbsent(readFile(paths.proc(pid, 'net', 'tcp'), 'utf8'), ''),
     orAbsent(readFile(paths.proc(pid, 'net', 'tcp6'), 'utf8'), ''),

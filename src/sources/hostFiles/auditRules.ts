@@ -82,10 +82,14 @@ export async function readAuditRuleFiles(paths: HostPaths): Promise<{ files: str
   return { files, rules };
 }
 
+/** The rules in the kernel (auditctl -l), or why they are not known. */
+export interface LoadedAuditRules {
+  readonly rules: AuditRule[] | null;
+  readonly problem: string | null;
+}
+
 /** The rules in the kernel. Needs auditctl and CAP_AUDIT_CONTROL; without them the files are all there is. */
-export function loadedAuditRules(
-  timeoutMs = 2_000,
-): Promise<{ rules: AuditRule[] | null; problem: string | null }> {
+export function loadedAuditRules(timeoutMs = 2_000): Promise<LoadedAuditRules> {
   return new Promise((resolve) => {
     execFile('auditctl', ['-l'], { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) {
@@ -221,11 +225,16 @@ async function locate(
   };
 }
 
-export async function collectAudit(paths: HostPaths, where: AuditLocations): Promise<AuditFacts> {
+/** `kernel`: the rules in the kernel, read by the caller (who may keep them across collections). */
+export async function collectAudit(
+  paths: HostPaths,
+  where: AuditLocations,
+  kernel: Promise<LoadedAuditRules> = loadedAuditRules(),
+): Promise<AuditFacts> {
   const realpath = memoRealpath(paths);
   const [{ files, rules }, loaded, located] = await Promise.all([
     readAuditRuleFiles(paths),
-    loadedAuditRules(),
+    kernel,
     locate(paths, realpath, where),
   ]);
   const entries = Object.entries(located) as [AuditSubject, { path: string | null; how: string }][];

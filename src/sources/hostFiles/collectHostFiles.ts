@@ -8,7 +8,7 @@ import { type Fact, type FileStat, factError, factOk } from '../../facts/types.j
 import { orAbsent } from '../absent.js';
 import { statPath } from '../fileStats.js';
 import type { HostPaths } from '../hostPaths.js';
-import { collectAudit } from './auditRules.js';
+import { collectAudit, type LoadedAuditRules } from './auditRules.js';
 import { readDockerGroup } from './dockerGroup.js';
 import { hostRealpath } from './hostRealpath.js';
 import { mountOf, readMounts } from './mounts.js';
@@ -66,6 +66,7 @@ async function dataRootMount(paths: HostPaths, input: HostFilesInput): Promise<D
 export async function collectHostFiles(
   paths: HostPaths,
   input: HostFilesInput,
+  kernelAuditRules?: Promise<LoadedAuditRules>,
 ): Promise<Fact<HostFileFacts>> {
   try {
     const certsDir = posix.join(input.configDir, 'certs.d');
@@ -78,20 +79,24 @@ export async function collectHostFiles(
         statPath(paths, '/etc/sysconfig/docker'),
         orAbsent(dataRootMount(paths, input), null),
         readDockerGroup(paths, input.socketGroup),
-        collectAudit(paths, {
-          dockerdPid: input.dockerdPid,
-          dataRoot: input.dataRoot.path,
-          configDir: input.configDir,
-          daemonJson: input.daemonJson,
-          serviceFragment: input.serviceFragment,
-          socketFragment: input.socketFragment,
-          dockerSocket: input.dockerSocket,
-          containerdSocket: containerd.path,
-          containerdConfig:
-            containerd.origin === 'supervised'
-              ? posix.join(input.execRoot, 'containerd', 'containerd.toml')
-              : '/etc/containerd/config.toml',
-        }),
+        collectAudit(
+          paths,
+          {
+            dockerdPid: input.dockerdPid,
+            dataRoot: input.dataRoot.path,
+            configDir: input.configDir,
+            daemonJson: input.daemonJson,
+            serviceFragment: input.serviceFragment,
+            socketFragment: input.socketFragment,
+            dockerSocket: input.dockerSocket,
+            containerdSocket: containerd.path,
+            containerdConfig:
+              containerd.origin === 'supervised'
+                ? posix.join(input.execRoot, 'containerd', 'containerd.toml')
+                : '/etc/containerd/config.toml',
+          },
+          kernelAuditRules,
+        ),
       ]);
     return factOk({
       configDir,
