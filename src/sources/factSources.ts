@@ -16,9 +16,10 @@ import { type ConfigPath, readDaemonConfig } from './daemonConfigFile.js';
 import type { DockerApiClient } from './dockerApi/client.js';
 import { type DockerHostTarget, findDockerd } from './dockerdProcess.js';
 import { collectExposure } from './exposure/collectExposure.js';
+import { type ListeningSocket, listeningTcpSockets } from './exposure/listeningSockets.js';
 import type { ProbeLog } from './exposure/probeLog.js';
 import { collectFileStats } from './fileStats.js';
-import { type LoadedAuditRules, loadedAuditRules } from './hostFiles/auditRules.js';
+import { AuditHostState } from './hostFiles/auditRules.js';
 import { collectHostFiles } from './hostFiles/collectHostFiles.js';
 import type { HostPaths } from './hostPaths.js';
 import { collectHost, type HostIdentity } from './hostSecurity.js';
@@ -100,20 +101,24 @@ export const SOURCES = {
     name: 'host_files',
     refreshOn: ON_CONFIG,
     reads:
-      "CIS section 1 and 3 files located from dockerd's configuration, the data root's mount, the socket group's members, audit rules (those loaded in the kernel at full refreshes only)",
+      "CIS section 1 and 3 files located from dockerd's configuration, the data root's mount, the socket group's members, audit rules (those loaded in the kernel, and the binaries' places, at full refreshes only)",
   },
   exposure: {
     name: 'exposure',
     refreshOn: ON_CHANGE,
-    reads: 'every TCP listener of the daemon, probed with GET /_ping and no client certificate',
+    reads:
+      'every TCP listener of the daemon, probed with GET /_ping and no client certificate (the listening sockets read again on every refresh but a daemon.json edit)',
   },
 } as const satisfies Record<string, SourceInfo>;
 
 export function factSources(deps: FactSourceDeps) {
   const { paths, api, containers, probes } = deps;
   const baseline = new ConfigBaselineRecorder();
-  /** The audit rules in the kernel, as the last full refresh read them. */
-  let kernelAuditRules: Promise<LoadedAuditRules> | null = null;
+  /** dockerd's TCP listeners, as the last refresh that could see them change read them. */
+  let listeners: { readonly pid: number; readonly sockets: Promise<readonly ListeningSocket[]> } | null =
+    null;
+  /** The kernel's audit rules and the binaries' places, as the last full refresh read them. */
+  let auditHost: AuditHostState | null = null;
   return {
     /** Docker events feed the config baseline (a daemon `reload` applies part of daemon.json). */
     baselineRecorder: baseline,
@@ -164,17 +169,31 @@ export function factSources(deps: FactSourceDeps) {
     hostFiles: {
       ...SOURCES.hostFiles,
       collect: (where, refresh) => {
-        // auditctl -l is a process start, most of this source's time on a daemon.json edit (issue 12); the
-        // kernel's rules change by auditctl or a reboot, never with dockerd's configuration, so a full refresh
-        // (start-up, the periodic resync) reads them and a config refresh keeps them. The rules files are read
-        // every time.
-        if (refresh === 'all' || kernelAuditRules === null) kernelAuditRules = loadedAuditRules();
-        return collectHostFiles(paths, where, kernelAuditRules);
+        // auditctl -l (a process start) and the binary search were most of this source's time on a daemon.json
+        // edit (issue 12); the kernel's rules change by auditctl or a reboot and the binaries by a package
+        // install, never with dockerd's configuration: a full refresh (start-up, the periodic resync) reads
+        // them and a config refresh keeps them. Everything located from the configuration is read every time.
+        if (refresh === 'all' || auditHost === null) auditHost = new AuditHostState();
+        return collectHostFiles(paths, where, auditHost);
       },
     } satisfies Source<HostFilesInput, HostFileFacts>,
     exposure: {
       ...SOURCES.exposure,
-      collect: (input) => collectExposure(paths, input, probes),
+      collect: (input, refresh) =>
+        collectExposure(paths, input, probes, (pid) => {
+          // A daemon.json edit cannot change what a running dockerd listens on (hosts apply at start; swarm
+          // listeners come with Docker events, a restart with a new process): reading all its descriptors
+          // again was most of this source's time on an edit (issue 12). The listeners are probed every time.
+          if (refresh === 'config' && listeners?.pid === pid) return listeners.sockets;
+          const sockets = listeningTcpSockets(paths, pid);
+          const kept = { pid, sockets };
+          listeners = kept;
+          // A failed read is not kept: the next refresh reads again.
+          sockets.catch(() => {
+            if (listeners === kept) listeners = null;
+          });
+          return sockets;
+        }),
     } satisfies Source<ExposureInput, ExposureFacts>,
   };
 }

@@ -82,8 +82,12 @@ export function createApp(opts: AppOptions): express.Express {
       }
       res.set('Content-Encoding', 'gzip').send(gzipJoin(await (prefix ?? gzipPrefix('')), own));
     } else {
+      // Two writes of the kept bytes and the exporter's own, not a copy of both per scrape.
+      const head = current ? bytesOf(current) : Buffer.alloc(0);
       const tail = Buffer.from(own, 'utf8');
-      res.send(current ? Buffer.concat([bytesOf(current), tail]) : tail);
+      res.status(200).set('Content-Length', String(head.length + tail.length));
+      res.write(head);
+      res.end(tail);
     }
   });
 

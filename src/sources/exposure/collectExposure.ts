@@ -6,7 +6,7 @@ import { type Fact, factError, factOk } from '../../facts/types.js';
 import { orAbsent } from '../absent.js';
 import type { HostPaths } from '../hostPaths.js';
 import { isLoopbackTarget, mergeListeners } from './listeners.js';
-import { listeningTcpSockets } from './listeningSockets.js';
+import { type ListeningSocket, listeningTcpSockets } from './listeningSockets.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, probeListener, skippedProbe } from './probe.js';
 import type { ProbeLog } from './probeLog.js';
 
@@ -24,17 +24,22 @@ async function sameNetns(paths: HostPaths, pid: number | null): Promise<Exposure
   return mine === theirs ? 'same' : 'different';
 }
 
+/**
+ * `listening`: the TCP sockets dockerd listens on (default: read from /proc now); the caller may keep them
+ * while they cannot have changed.
+ */
 export async function collectExposure(
   paths: HostPaths,
   input: ExposureInput,
   log: ProbeLog,
+  listening: (pid: number) => Promise<readonly ListeningSocket[]> = (pid) => listeningTcpSockets(paths, pid),
 ): Promise<Fact<ExposureFacts>> {
   try {
     const notes = [...input.notes];
     const declared = [...input.declared];
     if (input.dockerdPid !== null) {
       try {
-        for (const s of await listeningTcpSockets(paths, input.dockerdPid)) {
+        for (const s of await listening(input.dockerdPid)) {
           const text = s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
           declared.push({ text, origin: 'listening_socket', host: s.host, port: s.port });
         }

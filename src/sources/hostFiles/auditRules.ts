@@ -71,14 +71,20 @@ export async function readAuditRuleFiles(paths: HostPaths): Promise<{ files: str
       .sort()
       .map((f) => posix.join(RULES_DIR, f)),
   ];
+  // Read together, kept in augenrules' order.
+  const texts = await Promise.all(
+    candidates.map((file) =>
+      orAbsent(readBoundedText(paths.resolve(file), READ_LIMITS.auditRules, file), null),
+    ),
+  );
   const files: string[] = [];
   const rules: AuditRule[] = [];
-  for (const file of candidates) {
-    const text = await orAbsent(readBoundedText(paths.resolve(file), READ_LIMITS.auditRules, file), null);
-    if (text === null) continue;
+  texts.forEach((text, i) => {
+    if (text === null) return;
+    const file = candidates[i]!;
     files.push(file);
     rules.push(...parseAuditRules(text, file));
-  }
+  });
   return { files, rules };
 }
 
@@ -106,12 +112,29 @@ export function loadedAuditRules(timeoutMs = 2_000): Promise<LoadedAuditRules> {
   });
 }
 
-/** realpath inside the host root, each path resolved once per collection. */
+/**
+ * What the audit facts read of the host that dockerd's configuration cannot change: the rules loaded in the
+ * kernel (auditctl -l, a process start) and where the binaries are (realpaths in BINARY_DIRS, most of the
+ * lstat calls). A caller may keep one across collections that only follow a daemon.json edit, and starts a new
+ * one for a full refresh (issue 12: a daemon.json edit re-reads what the edit can change).
+ */
+export class AuditHostState {
+  readonly kernel: Promise<LoadedAuditRules>;
+  /** Realpaths of files in BINARY_DIRS, by path. */
+  readonly binaries = new Map<string, Promise<string | null>>();
+
+  constructor(kernel: Promise<LoadedAuditRules> = loadedAuditRules()) {
+    this.kernel = kernel;
+  }
+}
+
+/** realpath inside the host root, each path resolved once per collection (binaries once per host state). */
 type Realpath = (hostPath: string) => Promise<string | null>;
 
-function memoRealpath(paths: HostPaths): Realpath {
-  const cache = new Map<string, Promise<string | null>>();
+function memoRealpath(paths: HostPaths, binaries: Map<string, Promise<string | null>>): Realpath {
+  const perCollection = new Map<string, Promise<string | null>>();
   return (p) => {
+    const cache = BINARY_DIRS.includes(posix.dirname(p)) ? binaries : perCollection;
     let hit = cache.get(p);
     if (!hit) {
       hit = hostRealpath(paths, p);
@@ -225,16 +248,16 @@ async function locate(
   };
 }
 
-/** `kernel`: the rules in the kernel, read by the caller (who may keep them across collections). */
+/** `host`: what is read of the host apart from dockerd's configuration (a new one reads it all again). */
 export async function collectAudit(
   paths: HostPaths,
   where: AuditLocations,
-  kernel: Promise<LoadedAuditRules> = loadedAuditRules(),
+  host: AuditHostState = new AuditHostState(),
 ): Promise<AuditFacts> {
-  const realpath = memoRealpath(paths);
+  const realpath = memoRealpath(paths, host.binaries);
   const [{ files, rules }, loaded, located] = await Promise.all([
     readAuditRuleFiles(paths),
-    kernel,
+    host.kernel,
     locate(paths, realpath, where),
   ]);
   const entries = Object.entries(located) as [AuditSubject, { path: string | null; how: string }][];

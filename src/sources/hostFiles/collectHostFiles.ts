@@ -8,24 +8,27 @@ import { type Fact, type FileStat, factError, factOk } from '../../facts/types.j
 import { orAbsent } from '../absent.js';
 import { statPath } from '../fileStats.js';
 import type { HostPaths } from '../hostPaths.js';
-import { collectAudit, type LoadedAuditRules } from './auditRules.js';
+import { type AuditHostState, collectAudit } from './auditRules.js';
 import { readDockerGroup } from './dockerGroup.js';
 import { hostRealpath } from './hostRealpath.js';
 import { mountOf, readMounts } from './mounts.js';
 
 async function registryCerts(paths: HostPaths, dir: string): Promise<FileStat[]> {
-  const out: FileStat[] = [];
   const registries = await orAbsent(readdir(paths.resolve(dir), { withFileTypes: true }), []);
-  for (const r of registries) {
-    if (!r.isDirectory()) continue;
-    const sub = posix.join(dir, r.name);
-    const files = await orAbsent(readdir(paths.resolve(sub), { withFileTypes: true }), []);
-    for (const f of files) {
-      const st = await statPath(paths, posix.join(sub, f.name));
-      if (st.exists && st.kind === 'file') out.push(st);
-    }
-  }
-  return out.sort((a, b) => a.path.localeCompare(b.path));
+  // Every registry and file together: a refresh waits for the slowest chain of reads, not their sum.
+  const perRegistry = await Promise.all(
+    registries
+      .filter((r) => r.isDirectory())
+      .map(async (r) => {
+        const sub = posix.join(dir, r.name);
+        const files = await orAbsent(readdir(paths.resolve(sub), { withFileTypes: true }), []);
+        return Promise.all(files.map((f) => statPath(paths, posix.join(sub, f.name))));
+      }),
+  );
+  return perRegistry
+    .flat()
+    .filter((st) => st.exists && st.kind === 'file')
+    .sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** dockerd 20.10+: an explicit address, else the system containerd if its socket exists, else its own. */
@@ -66,7 +69,7 @@ async function dataRootMount(paths: HostPaths, input: HostFilesInput): Promise<D
 export async function collectHostFiles(
   paths: HostPaths,
   input: HostFilesInput,
-  kernelAuditRules?: Promise<LoadedAuditRules>,
+  auditHost?: AuditHostState,
 ): Promise<Fact<HostFileFacts>> {
   try {
     const certsDir = posix.join(input.configDir, 'certs.d');
@@ -95,7 +98,7 @@ export async function collectHostFiles(
                 ? posix.join(input.execRoot, 'containerd', 'containerd.toml')
                 : '/etc/containerd/config.toml',
           },
-          kernelAuditRules,
+          auditHost,
         ),
       ]);
     return factOk({

@@ -46,23 +46,36 @@ async function readText(paths: HostPaths, hostPath: string): Promise<string> {
 export async function findUnit(paths: HostPaths, name: string): Promise<UnitFiles> {
   let fragment: FileStat | null = null;
   let masked = false;
-  for (const dir of UNIT_SEARCH_PATH) {
-    const candidate = join(dir, name);
-    if (await isMasked(paths, candidate)) {
+  // Every directory is looked at together and the first in precedence order wins: one round of reads, not
+  // one per directory in turn (a refresh waits on this source before the files it locates, issue 12).
+  const [candidates, dropInDirs] = await Promise.all([
+    Promise.all(
+      UNIT_SEARCH_PATH.map(async (dir) => {
+        const candidate = join(dir, name);
+        const [isMask, st] = await Promise.all([isMasked(paths, candidate), statPath(paths, candidate)]);
+        return { masked: isMask, st };
+      }),
+    ),
+    Promise.all(
+      UNIT_SEARCH_PATH.map(async (dir) => {
+        const dropDir = join(dir, `${name}.d`);
+        return { dropDir, entries: await orAbsent(readdir(paths.resolve(dropDir)), [] as string[]) };
+      }),
+    ),
+  ]);
+  for (const c of candidates) {
+    if (c.masked) {
       masked = true;
-      fragment = await statPath(paths, candidate);
+      fragment = c.st;
       break;
     }
-    const st = await statPath(paths, candidate);
-    if (st.exists && st.kind === 'file') {
-      fragment = st;
+    if (c.st.exists && c.st.kind === 'file') {
+      fragment = c.st;
       break;
     }
   }
   const chosen = new Map<string, string>();
-  for (const dir of UNIT_SEARCH_PATH) {
-    const dropDir = join(dir, `${name}.d`);
-    const entries = await orAbsent(readdir(paths.resolve(dropDir)), [] as string[]);
+  for (const { dropDir, entries } of dropInDirs) {
     for (const e of entries) {
       if (e.endsWith('.conf') && !chosen.has(e)) chosen.set(e, join(dropDir, e));
     }
@@ -76,20 +89,28 @@ export async function findUnit(paths: HostPaths, name: string): Promise<UnitFile
     else if (at !== null) execStartAt = { path, line: at };
   };
   if (!masked) {
-    if (fragment) {
-      const text = await readText(paths, fragment.path);
-      applyUnitText(directives, text);
-      noteExecStart(fragment.path, text);
+    // Read together, applied in order: the fragment, then the drop-ins by name.
+    const [fragmentText, read] = await Promise.all([
+      fragment ? readText(paths, fragment.path) : null,
+      Promise.all(
+        [...chosen.keys()].sort().map(async (file) => {
+          const hostPath = chosen.get(file)!;
+          if (await isMasked(paths, hostPath)) return null;
+          const st = await statPath(paths, hostPath);
+          if (!st.exists || st.kind !== 'file') return null;
+          return { hostPath, st, text: await readText(paths, hostPath) };
+        }),
+      ),
+    ]);
+    if (fragment && fragmentText !== null) {
+      applyUnitText(directives, fragmentText);
+      noteExecStart(fragment.path, fragmentText);
     }
-    for (const file of [...chosen.keys()].sort()) {
-      const hostPath = chosen.get(file)!;
-      if (await isMasked(paths, hostPath)) continue;
-      const st = await statPath(paths, hostPath);
-      if (!st.exists || st.kind !== 'file') continue;
-      dropIns.push(st);
-      const text = await readText(paths, hostPath);
-      applyUnitText(directives, text);
-      noteExecStart(hostPath, text);
+    for (const r of read) {
+      if (!r) continue;
+      dropIns.push(r.st);
+      applyUnitText(directives, r.text);
+      noteExecStart(r.hostPath, r.text);
     }
   }
   return { name, fragment, masked, dropIns, directives, execStartAt };
@@ -171,14 +192,11 @@ export async function collectSystemd(
       service.name.replace(/\.service$/, '.socket'),
       ...(service.directives['Service.Sockets'] ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean),
     ];
-    const sockets = await Promise.all([...new Set(socketNames)].map((n) => findUnit(paths, n)));
-    return factOk({
-      searchPath: UNIT_SEARCH_PATH,
-      dockerdUnit,
-      service,
-      sockets,
-      execStart: await execStartOf(paths, service),
-    });
+    const [sockets, execStart] = await Promise.all([
+      Promise.all([...new Set(socketNames)].map((n) => findUnit(paths, n))),
+      execStartOf(paths, service),
+    ]);
+    return factOk({ searchPath: UNIT_SEARCH_PATH, dockerdUnit, service, sockets, execStart });
   } catch (e) {
     return factError(`systemd units: ${(e as Error).message}`);
   }
