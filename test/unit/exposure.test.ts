@@ -1,11 +1,13 @@
 // The unauthenticated-access probe against real loopback servers, listener discovery, and the
 // api_unauthenticated / tls_cert_expiry verdicts over fixtures.
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { apiUnauthenticated } from '../../src/controls/exposure/apiUnauthenticated.js';
 import { tlsCertExpiry } from '../../src/controls/exposure/tlsCertExpiry.js';
@@ -15,10 +17,15 @@ import { declaredFromHost, declaredFromListenStream } from '../../src/facts/dock
 import type { TcpListener } from '../../src/facts/exposureTypes.js';
 import { renderEvaluation } from '../../src/outputs/metrics/evaluationMetrics.js';
 import { parseCertificates } from '../../src/sources/certificates.js';
+import { DockerApiClient } from '../../src/sources/dockerApi/client.js';
+import { parseDockerHost } from '../../src/sources/dockerApi/endpoint.js';
+import { RequestLog } from '../../src/sources/dockerApi/requestLog.js';
 import { mergeListeners } from '../../src/sources/exposure/listeners.js';
 import { parseProcNetTcp } from '../../src/sources/exposure/listeningSockets.js';
 import { parseHttpReply, probeListener } from '../../src/sources/exposure/probe.js';
 import { ProbeLog } from '../../src/sources/exposure/probeLog.js';
+import { factSources } from '../../src/sources/factSources.js';
+import { HostPaths } from '../../src/sources/hostPaths.js';
 import { makePki, type Pki } from '../support/certs.js';
 import { certificate, fileStat, listener, NOW_SECONDS, probed, tlsFile } from '../support/exposureFacts.js';
 import { type FactsOverrides, makeFacts } from '../support/facts.js';
@@ -247,6 +254,51 @@ describe('listener discovery', () => {
       { host: '::1', port: 2384 },
       { host: '127.0.0.1', port: 2385 },
     ]);
+  });
+
+  test("dockerd's listening sockets: kept across a daemon.json edit, read again on any other refresh", async () => {
+    // A fake /proc: dockerd (pid 900) holds socket 111, listening on 127.0.0.1:<port> in net/tcp.
+    const root = await mkdtemp(join(tmpdir(), 'dockersec-listeners-'));
+    try {
+      const proc = join(root, 'proc', '900');
+      await mkdir(join(proc, 'fd'), { recursive: true });
+      await mkdir(join(proc, 'net'), { recursive: true });
+      await symlink('socket:[111]', join(proc, 'fd', '3'));
+      await writeFile(join(proc, 'net', 'tcp6'), '');
+      const table = (port: number) =>
+        `  sl  local_address rem_address   st\n   0: 0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1\n`;
+      await writeFile(join(proc, 'net', 'tcp'), table(1));
+      const { exposure } = factSources({
+        paths: new HostPaths(root),
+        api: new DockerApiClient(parseDockerHost('unix:///nonexistent.sock', null), new RequestLog(), 1_000),
+        probes: new ProbeLog(),
+      });
+      const input = { declared: [], dockerdPid: 900, inheritsSockets: false, notes: [], timeoutMs: 500 };
+      const ports = async (refresh: 'all' | 'config' | 'api') => {
+        const fact = await exposure.collect(input, refresh);
+        assert.ok(fact.ok, fact.ok ? '' : fact.error);
+        return fact.value.listeners.map((l) => l.listener.port);
+      };
+      assert.deepEqual(await ports('all'), [1]);
+      // dockerd now listens elsewhere (in real life: a restart, or swarm); an edit does not look again...
+      await writeFile(join(proc, 'net', 'tcp'), table(2));
+      assert.deepEqual(await ports('config'), [1]);
+      // ...a Docker event or a resync does.
+      assert.deepEqual(await ports('api'), [2]);
+      await writeFile(join(proc, 'net', 'tcp'), table(3));
+      assert.deepEqual(await ports('all'), [3]);
+      // Another dockerd process: read at once, whatever the refresh.
+      await cp(proc, join(root, 'proc', '901'), { recursive: true, verbatimSymlinks: true });
+      assert.deepEqual(await ports('config'), [3]);
+      const other = await exposure.collect({ ...input, dockerdPid: 901 }, 'config');
+      assert.ok(other.ok);
+      assert.deepEqual(
+        other.value.listeners.map((l) => l.listener.port),
+        [3],
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 
