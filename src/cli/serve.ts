@@ -1,8 +1,9 @@
 // `serve` (the default): keep evaluating and serve the results over HTTP.
-import { CATALOG } from '../controls/catalog.js';
+
+import type { ControlDefinition } from '../controls/types.js';
 import { evaluationDeadlineMs, Monitor } from '../evaluation/monitor.js';
 import type { Evaluation } from '../evaluation/types.js';
-import { WaiverFileError, WaiverPolicySource } from '../evaluation/waiverPolicy.js';
+import type { WaiverPolicySource } from '../evaluation/waiverPolicy.js';
 import { heldLogger, type Logger } from '../log.js';
 import type { BuildInfo } from '../outputs/buildInfo.js';
 import { VerdictLog } from '../outputs/logs/verdictLog.js';
@@ -38,8 +39,11 @@ export async function startExporter(
   build: BuildInfo,
   logger: Logger,
 ): Promise<RunningExporter> {
-  // A waivers file that cannot be applied stops the exporter before anything is served.
-  const waivers = opts.waiversFile ? await loadWaivers(opts, logger) : undefined;
+  // The catalog loads while the first facts are read (issue 12: start-up cost); a waivers file needs it first,
+  // since one that cannot be applied stops the exporter before anything is served.
+  const catalog = import('../controls/catalog.js').then((m) => m.CATALOG);
+  catalog.catch(() => {});
+  const waivers = opts.waiversFile ? await loadWaivers(opts, await catalog, logger) : undefined;
   const { paths, requests, api, collector, containers, probes } = wire(opts);
   // What the first evaluation logs waits until the exporter listens (it runs while the HTTP side loads).
   const startup = heldLogger(logger);
@@ -47,7 +51,7 @@ export async function startExporter(
     waivers,
     collector,
     api,
-    catalog: CATALOG,
+    catalog,
     paths,
     logger: startup,
     resyncIntervalMs: opts.resyncIntervalMs,
@@ -230,12 +234,17 @@ function systemdFds(m: HttpSide): number[] {
   }
 }
 
-async function loadWaivers(opts: ServeOptions, logger: Logger): Promise<WaiverPolicySource> {
+async function loadWaivers(
+  opts: ServeOptions,
+  catalog: readonly ControlDefinition[],
+  logger: Logger,
+): Promise<WaiverPolicySource> {
+  const { WaiverFileError, WaiverPolicySource } = await import('../evaluation/waiverPolicy.js');
   try {
     return await WaiverPolicySource.load(
       {
         file: opts.waiversFile!,
-        catalog: CATALOG,
+        catalog,
         maxDurationMs: opts.waiversMaxDurationMs,
         expiryWarningMs: opts.waiversExpiryWarningMs,
       },

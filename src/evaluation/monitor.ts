@@ -36,7 +36,11 @@ export type Work = Refresh | 'policy';
 export interface MonitorOptions {
   readonly collector: FactCollector;
   readonly api: DockerApiClient;
-  readonly catalog: readonly ControlDefinition[];
+  /**
+   * The controls; a promise lets the first collection start while the catalog still loads (issue 12: start-up
+   * is CPU-bound, and the first Docker API round trips leave the exporter idle otherwise).
+   */
+  readonly catalog: readonly ControlDefinition[] | Promise<readonly ControlDefinition[]>;
   readonly paths: HostPaths;
   readonly logger: Logger;
   readonly resyncIntervalMs: number;
@@ -128,11 +132,13 @@ export class Monitor extends EventEmitter<MonitorEvents> {
 
   private readonly firstConnect: Promise<void>;
   /** Re-runs only the controls (and, per container, the rules) whose facts changed since the last evaluation. */
-  private readonly evaluator: IncrementalEvaluator;
+  private readonly evaluator: Promise<IncrementalEvaluator>;
 
   constructor(private readonly opts: MonitorOptions) {
     super();
-    this.evaluator = new IncrementalEvaluator(opts.catalog);
+    this.evaluator = Promise.resolve(opts.catalog).then((c) => new IncrementalEvaluator(c));
+    // Met where an evaluation awaits it (and fails that evaluation, logged), not an unhandled rejection.
+    this.evaluator.catch(() => {});
     let connected: () => void = () => {};
     this.firstConnect = new Promise<void>((r) => {
       connected = r;
@@ -246,13 +252,15 @@ export class Monitor extends EventEmitter<MonitorEvents> {
         this.opts.logger.debug('abandoned evaluation finished late; its result is dropped', { trigger });
         return;
       }
-      const evaluation = this.evaluator.evaluate(facts, this.opts.now, this.opts.waivers?.current);
+      const evaluator = await this.evaluator;
+      const judging = performance.now();
+      const evaluation = evaluator.evaluate(facts, this.opts.now, this.opts.waivers?.current);
       this.opts.logger.debug('evaluated', {
         trigger,
         refresh,
         collect_ms: Math.round(collected - started),
-        evaluate_ms: Math.round(performance.now() - collected),
-        controls_rerun: this.evaluator.lastStats.rerun,
+        evaluate_ms: Math.round(performance.now() - judging),
+        controls_rerun: evaluator.lastStats.rerun,
       });
       this.latest = evaluation;
       this.latestFacts = facts;

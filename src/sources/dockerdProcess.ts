@@ -68,13 +68,16 @@ async function listDockerdCandidates(paths: HostPaths): Promise<Candidate[]> {
   return out;
 }
 
+type Identity = Awaited<ReturnType<typeof stat>> | null;
+
 /**
  * Same file by device and inode: robust across symlinks (/var/run -> /run), bind mounts and --host.root, where
- * an absolute link target would resolve outside the mounted host. Falls back to the resolved paths.
+ * an absolute link target would resolve outside the mounted host. Falls back to the resolved paths. `bStat`:
+ * b's stat when the caller compares many paths with one b.
  */
-async function samePath(a: string, b: string): Promise<boolean> {
+async function samePath(a: string, b: string, bStat?: Promise<Identity>): Promise<boolean> {
   if (a === b) return true;
-  const [sa, sb] = await Promise.all([orAbsent(stat(a), null), orAbsent(stat(b), null)]);
+  const [sa, sb] = await Promise.all([orAbsent(stat(a), null), bStat ?? orAbsent(stat(b), null)]);
   if (sa && sb) return sa.dev === sb.dev && sa.ino === sb.ino;
   const [ra, rb] = await Promise.all([orAbsent(realpath(a), a), orAbsent(realpath(b), b)]);
   return ra === rb;
@@ -97,10 +100,11 @@ async function socketInodes(paths: HostPaths, pid: number, socketPath: string): 
   }
   const inodes = new Set<string>();
   const bound = [...byPath];
+  const target = orAbsent(stat(socketPath), null);
   // PROC_READS comparisons at a time: a busy host's namespace binds thousands of sockets, and each is a stat.
   for (let i = 0; i < bound.length; i += PROC_READS) {
     const batch = bound.slice(i, i + PROC_READS);
-    const same = await Promise.all(batch.map(([path]) => samePath(paths.resolve(path), socketPath)));
+    const same = await Promise.all(batch.map(([path]) => samePath(paths.resolve(path), socketPath, target)));
     batch.forEach(([, ids], j) => {
       if (same[j]) for (const id of ids) inodes.add(id);
     });

@@ -8,7 +8,11 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import type { HostPaths } from './hostPaths.js';
 
-/** Links read between two turns of the event loop. */
+/**
+ * Links read between two turns of the event loop. The first batch is small: a process holds its listening
+ * sockets by low descriptor numbers (opened at start), so a caller looking for one mostly stops there.
+ */
+const FIRST_BATCH = 16;
 const BATCH = 256;
 
 const SOCKET_LINK = /^socket:\[(\d+)\]$/;
@@ -37,14 +41,17 @@ export function socketAt(paths: HostPaths, pid: number, fd: string): string | nu
  * descriptors throws as readdir does (EACCES for another user's process, ENOENT for one that exited).
  */
 export async function* heldSocketBatches(paths: HostPaths, pid: number): AsyncGenerator<HeldSocket[]> {
-  const fds = readdirSync(paths.proc(pid, 'fd'));
-  for (let i = 0; i < fds.length; i += BATCH) {
+  // In descriptor order (readdir of /proc/PID/fd lists them so on Linux, but that is not promised).
+  const fds = readdirSync(paths.proc(pid, 'fd')).sort((a, b) => Number(a) - Number(b));
+  for (let i = 0; i < fds.length; ) {
     if (i > 0) await new Promise((r) => setImmediate(r));
+    const end = i + (i === 0 ? FIRST_BATCH : BATCH);
     const batch: HeldSocket[] = [];
-    for (const fd of fds.slice(i, i + BATCH)) {
+    for (const fd of fds.slice(i, end)) {
       const inode = socketAt(paths, pid, fd);
       if (inode !== null) batch.push({ fd, inode });
     }
+    i = end;
     yield batch;
   }
 }

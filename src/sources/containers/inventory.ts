@@ -3,7 +3,7 @@
 // event stream broke (only containers that are new or whose list entry changed are inspected again).
 // collect() only snapshots what is known, unless a resync is due: scrapes never reach Docker.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import {
   CONTAINER_STATES_IN_SCOPE,
   type ContainerFacts,
@@ -441,10 +441,10 @@ export class ContainerInventoryTracker {
   private async noNewPrivs(pid: number, id: string): Promise<boolean | null> {
     const { paths } = this.opts;
     try {
-      const [cgroup, status] = await Promise.all([
-        readFile(paths.proc(pid, 'cgroup'), 'utf8'),
-        readFile(paths.proc(pid, 'status'), 'utf8'),
-      ]);
+      // Read synchronously, like the process scan: procfs prints both without touching the process's memory,
+      // and a resync reads them for every running container (issue 12: thread-pool round trips).
+      const cgroup = readFileSync(paths.proc(pid, 'cgroup'), 'utf8');
+      const status = readFileSync(paths.proc(pid, 'status'), 'utf8');
       if (!cgroup.includes(id)) return null;
       const m = /^NoNewPrivs:\s*(\d)/m.exec(status);
       return m ? m[1] === '1' : null;
