@@ -294,6 +294,43 @@ async function startExporter(daemon: SandboxDaemon): Promise<Exporter> {
   };
 }
 
+/**
+ * The scrape latency this client and machine give a server that does nothing but send `bytes` fixed bytes
+ * (its own process, as the exporter): the floor the /metrics p99 is read against.
+ */
+async function staticFloor(bytes: number): Promise<number[]> {
+  const port = await getFreePort();
+  const server = spawn(
+    process.execPath,
+    [
+      '--max-semi-space-size=2',
+      '-e',
+      `const body = Buffer.alloc(${bytes}, 'a');
+       require('node:http').createServer((req, res) => {
+         res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+         res.setHeader('Content-Length', body.length);
+         res.end(body);
+       }).listen(${port}, '127.0.0.1', () => process.stdout.write('up'));`,
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.stdout!.once('data', () => resolve());
+      server.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
+    });
+    const times: number[] = [];
+    for (let i = 0; i < SCRAPES; i++) {
+      const t = performance.now();
+      await scrape(`http://127.0.0.1:${port}/`);
+      times.push(performance.now() - t);
+    }
+    return times;
+  } finally {
+    server.kill();
+  }
+}
+
 async function asProcess(daemon: SandboxDaemon): Promise<Row[]> {
   const checks: number[] = [];
   for (let i = 0; i < REPEAT; i++) {
@@ -346,6 +383,7 @@ async function asProcess(daemon: SandboxDaemon): Promise<Row[]> {
       wire = (await scrape(`${url}/metrics`, true)).wire;
       gz.push(performance.now() - t);
     }
+    const floorTimes = await staticFloor(bytes);
     const series = body
       .split('\n')
       .filter((l) => l.startsWith('dockersec_container_control_failing{')).length;
@@ -385,6 +423,11 @@ async function asProcess(daemon: SandboxDaemon): Promise<Row[]> {
         what: '/metrics latency, gzip',
         value: `p50 ${ms(median(gz))}, p99 ${ms(pct(gz, 99))}`,
         note: `n=${SCRAPES}, ${(wire / 1024).toFixed(0)} KB on the wire`,
+      },
+      {
+        what: '/metrics latency floor',
+        value: `p50 ${ms(median(floorTimes))}, p99 ${ms(pct(floorTimes, 99))}`,
+        note: `the same client against a bare Node server sending ${(bytes / 1024).toFixed(0)} KB of fixed bytes: what this machine gives any server`,
       },
       {
         what: 'per-container series',
