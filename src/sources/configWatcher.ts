@@ -37,11 +37,16 @@ export class ConfigWatcher {
         this.onChange(`${event} ${path}`);
         return;
       }
-      // A directory on the way to the file appeared, or the watched directory vanished: move the watch.
+      // A directory on the way to the file appeared, or the watched directory vanished: move the watch. Only
+      // a move is a change: chokidar 4 watching / (the nearest existing ancestor of /nonexistent/daemon.json)
+      // reports every entry of /, and / itself, as removed and added again while nothing changed.
       const onTheWay = fileDir === path || fileDir.startsWith(path + sep) || relative(path, dir) === '';
       if ((event === 'addDir' || event === 'unlinkDir') && onTheWay) {
+        const before = this.watchedDir;
         this.target().then(
-          () => this.onChange(`${event} ${path}`),
+          () => {
+            if (this.watchedDir !== before) this.onChange(`${event} ${path}`);
+          },
           (e: Error) => this.onError(e),
         );
       }
