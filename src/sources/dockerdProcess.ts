@@ -1,5 +1,4 @@
 // Finds the dockerd that serves --docker.host in /proc and reads its command line, environment and start time.
-import { readFileSync } from 'node:fs';
 import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { decodeDaemonJson } from '../facts/daemonJson.js';
 import { dockerdConfigFile, flagValues } from '../facts/dockerd/flags.js';
@@ -8,6 +7,7 @@ import { isAbsent, orAbsent } from './absent.js';
 import { InputBoundsError, READ_LIMITS, readBoundedText } from './boundedRead.js';
 import { DEFAULT_CONFIG_FILE } from './daemonConfigFile.js';
 import type { HostPaths } from './hostPaths.js';
+import { readProcFile } from './procFiles.js';
 import { heldSocketBatches, socketAt } from './procSockets.js';
 
 const KEPT_ENV =
@@ -39,30 +39,27 @@ async function readCmdline(paths: HostPaths, pid: number): Promise<string[] | nu
 /** Reads of /proc in flight at once while looking for dockerd (a host runs hundreds of processes). */
 const PROC_READS = 32;
 
-/** /proc/PID/comm, read synchronously: the kernel prints the task's name without touching its memory. */
-function commOf(paths: HostPaths, pid: number): string {
-  try {
-    return readFileSync(paths.proc(pid, 'comm'), 'utf8');
-  } catch (err) {
-    // The process exited since it was listed.
-    if (isAbsent(err) || (err as NodeJS.ErrnoException).code === 'ESRCH') return '';
-    throw err;
-  }
+/** Whether the task is named dockerd (/proc/PID/comm: the kernel prints it without touching its memory). */
+function namedDockerd(paths: HostPaths, pid: number): boolean {
+  return readProcFile(paths.proc(pid, 'comm'))?.trim() === 'dockerd';
+}
+
+/** The process's command line as a candidate; null once it exited or when it hides its arguments. */
+async function withArgs(paths: HostPaths, pid: number): Promise<Candidate | null> {
+  const argv = await readCmdline(paths, pid);
+  return argv && argv.length > 0 ? { pid, args: argv.slice(1) } : null;
 }
 
 async function candidate(paths: HostPaths, pid: number): Promise<Candidate | null> {
-  if (commOf(paths, pid).trim() !== 'dockerd') return null;
-  const argv = await readCmdline(paths, pid);
-  return argv && argv.length > 0 ? { pid, args: argv.slice(1) } : null;
+  return namedDockerd(paths, pid) ? withArgs(paths, pid) : null;
 }
 
 async function listDockerdCandidates(paths: HostPaths): Promise<Candidate[]> {
   const pids = (await readdir(paths.proc())).filter((e) => /^\d+$/.test(e)).map(Number);
   // Only dockerd processes get their command line read: one sync comm read per process finds them.
-  const named = pids.filter((pid) => commOf(paths, pid).trim() === 'dockerd');
   const out: Candidate[] = [];
-  for (const pid of named) {
-    const c = await candidate(paths, pid);
+  for (const pid of pids.filter((p) => namedDockerd(paths, p))) {
+    const c = await withArgs(paths, pid);
     if (c) out.push(c);
   }
   return out;

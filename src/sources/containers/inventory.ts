@@ -3,7 +3,6 @@
 // event stream broke (only containers that are new or whose list entry changed are inspected again).
 // collect() only snapshots what is known, unless a resync is due: scrapes never reach Docker.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   CONTAINER_STATES_IN_SCOPE,
   type ContainerFacts,
@@ -13,7 +12,7 @@ import {
 } from '../../facts/containers.js';
 import { type Fact, factError, factOk } from '../../facts/types.js';
 import type { Logger } from '../../log.js';
-import { isAbsent, orAbsent } from '../absent.js';
+import { orAbsent } from '../absent.js';
 import {
   type DockerApiClient,
   DockerApiError,
@@ -21,6 +20,7 @@ import {
   type ListedContainer,
 } from '../dockerApi/client.js';
 import type { HostPaths } from '../hostPaths.js';
+import { readProcFile } from '../procFiles.js';
 import { daemonSockets } from './daemonSockets.js';
 import { HostPathResolver } from './hostPathResolver.js';
 import { isSshd, pickContainer, topListsSshd } from './pickContainer.js';
@@ -393,10 +393,8 @@ export class ContainerInventoryTracker {
       else ({ sshd, processListError } = await this.processes(id));
     }
     const pid = pidOf(stateRaw);
-    const [noNewPrivsProc, hostPaths] = await Promise.all([
-      state === 'running' && pid > 0 ? this.noNewPrivs(pid, id) : Promise.resolve(null),
-      this.bindHostPaths(raw),
-    ]);
+    const noNewPrivsProc = state === 'running' && pid > 0 ? this.noNewPrivs(pid, id) : null;
+    const hostPaths = await this.bindHostPaths(raw);
     if (outdated()) return;
     const facts = pickContainer(raw, state, {
       hostPathOf: (source) => hostPaths.get(source) ?? null,
@@ -438,21 +436,14 @@ export class ContainerInventoryTracker {
   }
 
   /** NoNewPrivs of the container's init, read only when /proc/PID really is this container's process. */
-  private async noNewPrivs(pid: number, id: string): Promise<boolean | null> {
+  private noNewPrivs(pid: number, id: string): boolean | null {
     const { paths } = this.opts;
-    try {
-      // Read synchronously, like the process scan: procfs prints both without touching the process's memory,
-      // and a resync reads them for every running container (issue 12: thread-pool round trips).
-      const cgroup = readFileSync(paths.proc(pid, 'cgroup'), 'utf8');
-      const status = readFileSync(paths.proc(pid, 'status'), 'utf8');
-      if (!cgroup.includes(id)) return null;
-      const m = /^NoNewPrivs:\s*(\d)/m.exec(status);
-      return m ? m[1] === '1' : null;
-    } catch (err) {
-      // The process exited or is not ours to read: unknown, and the control says so.
-      if (isAbsent(err)) return null;
-      throw err;
-    }
+    // Gone or not ours to read: unknown, and the control says so.
+    const cgroup = readProcFile(paths.proc(pid, 'cgroup'));
+    const status = readProcFile(paths.proc(pid, 'status'));
+    if (cgroup === null || status === null || !cgroup.includes(id)) return null;
+    const m = /^NoNewPrivs:\s*(\d)/m.exec(status);
+    return m ? m[1] === '1' : null;
   }
 
   private async bindHostPaths(raw: Record<string, unknown>): Promise<Map<string, string>> {

@@ -4,8 +4,9 @@
 // names the container's id, which is how dockerd itself finds them (the container's cgroup, nested ones
 // included). The scan only speaks for a container whose init process it saw in that container's cgroup: else
 // (another PID namespace, /proc hiding other users' processes) the caller asks dockerd as before.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import type { HostPaths } from '../hostPaths.js';
+import { readProcFile as readProc } from '../procFiles.js';
 
 /** Reads between two turns of the event loop, so a scan of a busy host never blocks a scrape for long. */
 const BATCH = 64;
@@ -15,17 +16,6 @@ const ID_IN_PATH = /[0-9a-f]{64}/g;
 export interface ProcessScan {
   /** The command names (comm) of the container's processes, or null when the scan cannot tell for this one. */
   commands(id: string, initPid: number): readonly string[] | null;
-}
-
-/** Reads a /proc file, or null when the process is gone or not ours to read (a race the caller accepts). */
-function readProc(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ESRCH' || code === 'EACCES' || code === 'EPERM') return null;
-    throw err;
-  }
 }
 
 /** Whether this /proc may hide processes (mounted with hidepid or subset=pid) from a non-root reader. */
