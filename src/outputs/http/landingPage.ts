@@ -3,7 +3,7 @@
 // fix and the runbook; what could not be judged; then waived and passing controls collapsed below. It reads on a
 // 420 px phone, links relatively (so it works behind a path prefix), and loads nothing from elsewhere.
 import { createHash } from 'node:crypto';
-import { type ControlResult, SEVERITIES, type Status } from '../../controls/types.js';
+import { type ControlResult, DEFAULT_CIS_VERSION, SEVERITIES, type Status } from '../../controls/types.js';
 import type { Evaluation } from '../../evaluation/types.js';
 import type { BuildInfo } from '../buildInfo.js';
 import {
@@ -190,7 +190,7 @@ ${collapsed('not_applicable', rest('not_applicable'), true)}`;
 <style>${STYLE}</style></head>
 <body><header><h1>dockersec-exporter</h1><div>version ${escapeHtml(build.version)} (revision ${escapeHtml(build.revision)})</div></header>
 <main>
-<p>Continuous security audit of a Docker daemon, mapped to the CIS Docker Benchmark v1.6.0.</p>
+<p>Continuous security audit of a Docker daemon, mapped to the CIS Docker Benchmark v${escapeHtml(evaluation?.cisVersion ?? DEFAULT_CIS_VERSION)}.</p>
 ${nav}
 ${body}
 </main></body></html>

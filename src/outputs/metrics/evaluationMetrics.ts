@@ -29,7 +29,7 @@ export async function renderEvaluation(
   );
   const info = gauge(
     'dockersec_control_info',
-    'Static description of each control: title, CIS Docker Benchmark v1.6.0 id, section and severity.',
+    'Static description of each control: title, CIS Docker Benchmark id (of --cis.version), section and severity.',
     ['control', 'title', 'cis', 'section', 'control_severity'],
   );
   for (const r of evaluation.results) {
