@@ -2,7 +2,7 @@
 // A small young generation keeps RSS near 90 MiB under steady scraping instead of ~115 MiB; scrapes stay sub-millisecond.
 // Entry point: `dockersec-exporter [serve]` runs the exporter, `dockersec-exporter check` evaluates once,
 // `dockersec-exporter healthcheck` probes a running exporter (the container health check).
-// `check`, `healthcheck` and `serve` (express, prom-client, chokidar, the catalog) are imported only when they run, so
+// `check`, `healthcheck` and `serve` (prom-client, chokidar, the catalog, the HTTP side) are imported only when they run, so
 // `--version` and `--help` start as fast as Node itself.
 import { EXIT_COULD_NOT_JUDGE } from './cli/exitCodes.js';
 import { parseArgs, UsageError } from './cli/flags.js';

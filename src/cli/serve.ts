@@ -18,7 +18,7 @@ export interface RunningExporter {
 }
 
 /**
- * Everything the HTTP side needs (express, prom-client, the metrics modules, the web server), imported together.
+ * Everything the HTTP side needs (prom-client, the metrics modules, the routes, the web server), imported together.
  * `serve` loads it while the first evaluation waits on the daemon instead of before it (issue 12: start-up cost).
  */
 async function loadHttpSide() {
@@ -114,6 +114,8 @@ export async function startExporter(
       // Ready (and serving verdicts) only once the watchers are in place: an edit seen as ready is never missed.
       current: () => (started ? current : null),
       exporterRegistry: registry,
+      onError: (err, path) =>
+        logger.error('HTTP handler failed', { path, err: err instanceof Error ? err.message : String(err) }),
     });
     server = await listenOrExplain(m, app, {
       ...(opts.systemdSocket ? { systemdFds: systemdFds(m) } : { listenAddresses: opts.listenAddresses }),

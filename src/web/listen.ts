@@ -1,4 +1,4 @@
-// Serves an Express app the way exporter-toolkit's web.ListenAndServe serves a Go handler: plain HTTP
+// Serves a request handler the way exporter-toolkit's web.ListenAndServe serves a Go handler: plain HTTP
 // without a web config; otherwise TLS, client certificates, security headers, basic auth and rate
 // limiting from the `--web.config.file`, hot-reloaded when the file or its certificates change.
 // Whatever the config, no client can hold the server: connections are capped (overall and per client),
@@ -8,7 +8,6 @@ import https from 'node:https';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { type FSWatcher, watch } from 'chokidar';
-import type { Express } from 'express';
 import { createLogger, type Logger } from '../log.js';
 import {
   type AuthLimits,
@@ -140,7 +139,7 @@ async function loadActive(path: string, previous?: ActiveConfig): Promise<Active
   return active;
 }
 
-export async function listen(app: Express, opts: ListenOptions): Promise<Listening> {
+export async function listen(app: http.RequestListener, opts: ListenOptions): Promise<Listening> {
   const logger = opts.logger ?? createLogger();
   const configPath = opts.webConfigFile || undefined;
 

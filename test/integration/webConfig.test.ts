@@ -13,7 +13,6 @@ import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
-import express from 'express';
 import { checkWebConfig, type Listening, type ListenOptions, listen } from '../../src/web/index.js';
 import { type CertFiles, selfSignedCert, signedCert } from '../support/certs.js';
 
@@ -62,10 +61,10 @@ after(async () => {
 
 const fingerprint = (certPem: string) => new X509Certificate(certPem).fingerprint256;
 
-const app = express();
-app.get('/metrics', (_req, res) => {
-  res.type('text/plain').send('dockersec_up 1\n');
-});
+const app: http.RequestListener = (_req, res) => {
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.end('dockersec_up 1\n');
+};
 
 interface Reply {
   status: number;

@@ -22,7 +22,7 @@ const app = createApp({
 
 /** The answer's bytes as sent (supertest would decompress them). */
 async function rawGet(headers: Record<string, string>) {
-  const server = app.listen(0, '127.0.0.1');
+  const server = http.createServer(app).listen(0, '127.0.0.1');
   await once(server, 'listening');
   try {
     const { port } = server.address() as AddressInfo;

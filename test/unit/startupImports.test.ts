@@ -1,5 +1,5 @@
 // What each command loads before it does any work (issue 12: start-up cost). `--version` and `--help` must not
-// load the HTTP side (express, prom-client), the file watcher (chokidar) or the catalog; `check` loads the catalog
+// load the HTTP side (prom-client, the routes), the file watcher (chokidar) or the catalog; `check` loads the catalog
 // and the evaluation while the facts are read and only the report module of its --format; `serve` loads its HTTP
 // side while the first evaluation runs. Walks the static imports of the JavaScript TypeScript emits for each
 // module (type-only imports gone, dynamic `import()` not followed).
@@ -63,7 +63,7 @@ test('the entry point (--version, --help) loads no package and neither catalog n
 
 test('check loads no HTTP side, no file watcher, no catalog and no report module before it starts reading', () => {
   const { modules, packages } = loadedBy('cli/check.ts');
-  for (const p of ['express', 'prom-client', 'chokidar', 'yaml'])
+  for (const p of ['prom-client', 'chokidar', 'yaml'])
     assert.ok(!packages.has(p), `check loads ${p} up front`);
   for (const m of modules)
     assert.ok(
@@ -72,9 +72,9 @@ test('check loads no HTTP side, no file watcher, no catalog and no report module
     );
 });
 
-test('serve loads express and prom-client only once its first evaluation has started', () => {
+test('serve loads prom-client and the routes only once its first evaluation has started', () => {
   const { modules, packages } = loadedBy('cli/serve.ts');
-  for (const p of ['express', 'prom-client']) assert.ok(!packages.has(p), `serve loads ${p} up front`);
+  for (const p of ['prom-client']) assert.ok(!packages.has(p), `serve loads ${p} up front`);
   for (const m of modules)
     assert.ok(!/^(outputs\/(http|metrics)|web\/index)/.test(m), `serve loads ${m} up front`);
 });

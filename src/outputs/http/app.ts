@@ -1,11 +1,12 @@
 // The HTTP surface. Every handler renders what the monitor already evaluated: no request reaches Docker.
-import express from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Evaluation } from '../../evaluation/types.js';
 import type { BuildInfo } from '../buildInfo.js';
 import { jsonReport } from '../report/jsonReport.js';
 import { sarifReport } from '../report/sarifReport.js';
 import { textReport } from '../report/textReport.js';
+import { prefersGzip } from './acceptEncoding.js';
 import { type GzipPrefix, gzipJoin, gzipPrefix } from './gzipJoin.js';
 import { LANDING_PAGE_CSP, landingPage } from './landingPage.js';
 
@@ -28,10 +29,43 @@ export interface AppOptions {
   /** The latest evaluation and its pre-rendered metrics text, or null before the first one. */
   readonly current: () => { evaluation: Evaluation; metricsText: string } | null;
   readonly exporterRegistry: Registry;
+  /** A handler that threw: the client gets a 500, the operator this call (the server's log). */
+  readonly onError?: (err: unknown, path: string) => void;
 }
 
-export function createApp(opts: AppOptions): express.Express {
-  const app = express();
+/** What the web layer serves: a plain Node request handler. */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const TEXT = 'text/plain; charset=utf-8';
+const NOT_READY = 'Not ready: first evaluation in progress\n';
+
+/** A whole answer with its length; for HEAD, Node sends the headers only. */
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', bytes.length);
+  res.end(bytes);
+}
+
+/** The path and query of a request target, origin-form (`/metrics?x`) or absolute-form (through a proxy). */
+function target(url: string): { path: string; query: URLSearchParams } | null {
+  if (url.startsWith('/')) {
+    const q = url.indexOf('?');
+    return q < 0
+      ? { path: url, query: new URLSearchParams() }
+      : { path: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
+  }
+  if (!URL.canParse(url)) return null;
+  const u = new URL(url);
+  return { path: u.pathname, query: u.searchParams };
+}
+
+/**
+ * The exporter's few routes, matched exactly (as Go's ServeMux matches exporter-toolkit's handlers), on plain
+ * node:http: a web framework cost more start-up time and memory than the rest of the HTTP side (issue 12).
+ */
+export function createApp(opts: AppOptions): RequestHandler {
   /**
    * The evaluation's metrics encoded once, at the first scrape after it: about 130 KB at 1,000 containers, which
    * encoded per scrape was a quarter of a scrape's time (issue 12). Deflated once too, for gzip (gzipJoin.ts).
@@ -46,9 +80,55 @@ export function createApp(opts: AppOptions): express.Express {
     }
     return bytes;
   };
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use((_req, res, next) => {
+
+  const metrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const own = await opts.exporterRegistry.metrics();
+    const current = opts.current();
+    res.setHeader('Vary', 'Accept-Encoding');
+    // Prometheus asks for gzip; a client that does not (curl without --compressed) gets plain text.
+    if (prefersGzip(req.headers['accept-encoding'])) {
+      let prefix = current ? deflated.get(current) : undefined;
+      if (current && !prefix) {
+        prefix = gzipPrefix(bytesOf(current));
+        deflated.set(current, prefix);
+      }
+      const body = gzipJoin(await (prefix ?? gzipPrefix('')), own);
+      res.setHeader('Content-Encoding', 'gzip');
+      send(res, 200, PROMETHEUS_CONTENT_TYPE, body);
+    } else {
+      // Two writes of the kept bytes and the exporter's own, not a copy of both per scrape.
+      const head = current ? bytesOf(current) : Buffer.alloc(0);
+      const tail = Buffer.from(own, 'utf8');
+      res.statusCode = 200;
+      res.setHeader('Content-Type', PROMETHEUS_CONTENT_TYPE);
+      res.setHeader('Content-Length', head.length + tail.length);
+      res.write(head);
+      res.end(tail);
+    }
+  };
+
+  const report = (query: URLSearchParams, res: ServerResponse): void => {
+    const current = opts.current();
+    if (!current) {
+      send(res, 503, TEXT, NOT_READY);
+      return;
+    }
+    const format = query.get('format') ?? 'json';
+    if (format === 'text') send(res, 200, TEXT, textReport(current.evaluation, false));
+    else if (format === 'sarif')
+      send(
+        res,
+        200,
+        'application/sarif+json; charset=utf-8',
+        JSON.stringify(sarifReport(current.evaluation, opts.build)),
+      );
+    else if (format === 'json')
+      send(res, 200, 'application/json; charset=utf-8', JSON.stringify(jsonReport(current.evaluation)));
+    else send(res, 400, TEXT, 'format must be json, text or sarif\n');
+  };
+
+  /** Answers the request; a promise when the answer is still being made (only /metrics). */
+  const route = (req: IncomingMessage, res: ServerResponse): Promise<void> | undefined => {
     const sameOrigin = String(res.getHeader('X-Frame-Options') ?? '').toLowerCase() === 'sameorigin';
     for (const [name, value] of Object.entries(DEFAULT_SECURITY_HEADERS)) {
       if (res.hasHeader(name)) continue;
@@ -59,67 +139,35 @@ export function createApp(opts: AppOptions): express.Express {
           : value,
       );
     }
-    next();
-  });
-  app.use((req, res, next) => {
+    const t = target(req.url ?? '/');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.set('Allow', 'GET, HEAD').status(405).type('text/plain').send('Method Not Allowed\n');
-      return;
+      res.setHeader('Allow', 'GET, HEAD');
+      send(res, 405, TEXT, 'Method Not Allowed\n');
+    } else if (!t) send(res, 400, TEXT, 'Bad Request\n');
+    else if (t.path === opts.telemetryPath) return metrics(req, res);
+    else if (t.path === '/-/healthy') send(res, 200, TEXT, 'Healthy\n');
+    else if (t.path === '/-/ready') {
+      if (opts.current()) send(res, 200, TEXT, 'Ready\n');
+      else send(res, 503, TEXT, NOT_READY);
+    } else if (t.path === '/report') report(t.query, res);
+    else if (t.path === '/') {
+      const page = landingPage(opts.build, opts.telemetryPath, opts.current()?.evaluation ?? null);
+      send(res, 200, 'text/html; charset=utf-8', page);
+    } else send(res, 404, TEXT, 'Not Found\n');
+    return undefined;
+  };
+
+  const failed = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {
+    opts.onError?.(err, target(req.url ?? '/')?.path ?? '');
+    if (res.headersSent) res.destroy();
+    else send(res, 500, TEXT, 'Internal Server Error\n');
+  };
+  return (req, res) => {
+    try {
+      const pending = route(req, res);
+      if (pending) pending.catch((err: unknown) => failed(req, res, err));
+    } catch (err) {
+      failed(req, res, err);
     }
-    next();
-  });
-
-  app.get(opts.telemetryPath, async (req, res) => {
-    const own = await opts.exporterRegistry.metrics();
-    const current = opts.current();
-    res.set('Content-Type', PROMETHEUS_CONTENT_TYPE).set('Vary', 'Accept-Encoding');
-    // Prometheus asks for gzip; a client that does not (curl without --compressed) gets plain text.
-    if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
-      let prefix = current ? deflated.get(current) : undefined;
-      if (current && !prefix) {
-        prefix = gzipPrefix(bytesOf(current));
-        deflated.set(current, prefix);
-      }
-      res.set('Content-Encoding', 'gzip').send(gzipJoin(await (prefix ?? gzipPrefix('')), own));
-    } else {
-      // Two writes of the kept bytes and the exporter's own, not a copy of both per scrape.
-      const head = current ? bytesOf(current) : Buffer.alloc(0);
-      const tail = Buffer.from(own, 'utf8');
-      res.status(200).set('Content-Length', String(head.length + tail.length));
-      res.write(head);
-      res.end(tail);
-    }
-  });
-
-  app.get('/-/healthy', (_req, res) => {
-    res.type('text/plain').send('Healthy\n');
-  });
-  app.get('/-/ready', (_req, res) => {
-    if (opts.current()) res.type('text/plain').send('Ready\n');
-    else res.status(503).type('text/plain').send('Not ready: first evaluation in progress\n');
-  });
-
-  app.get('/report', (req, res) => {
-    const current = opts.current();
-    if (!current) {
-      res.status(503).type('text/plain').send('Not ready: first evaluation in progress\n');
-      return;
-    }
-    const format = String(req.query.format ?? 'json');
-    if (format === 'text') res.type('text/plain').send(textReport(current.evaluation, false));
-    else if (format === 'sarif')
-      res.type('application/sarif+json').send(JSON.stringify(sarifReport(current.evaluation, opts.build)));
-    else if (format === 'json') res.json(jsonReport(current.evaluation));
-    else res.status(400).type('text/plain').send('format must be json, text or sarif\n');
-  });
-
-  if (opts.telemetryPath !== '/') {
-    app.get('/', (_req, res) => {
-      res.type('html').send(landingPage(opts.build, opts.telemetryPath, opts.current()?.evaluation ?? null));
-    });
-  }
-  app.use((_req, res) => {
-    res.status(404).type('text/plain').send('Not Found\n');
-  });
-  return app;
+  };
 }
