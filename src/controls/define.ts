@@ -57,16 +57,32 @@ export const cisId = (c: ControlDefinition, version: CisVersion = DEFAULT_CIS_VE
 
 const SECTION_ORDER = Object.keys(SECTIONS);
 
-/** "1.1.10" after "1.1.9": section numbers compare part by part. */
-function compareCisIds(a: string | null, b: string | null): number {
-  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? -1) - (pb[i] ?? -1);
-    if (d !== 0) return d;
+/** What a control sorts by: section, then CIS id part by part ("1.1.10" after "1.1.9"), then id. */
+interface SortKey {
+  readonly section: number;
+  /** Null for a control beyond the benchmark: it closes its section. */
+  readonly cis: readonly number[] | null;
+  readonly id: string;
+}
+
+const sortKey = (c: ControlDefinition): SortKey => ({
+  section: SECTION_ORDER.indexOf(c.section),
+  cis: cisId(c)?.split('.').map(Number) ?? null,
+  id: c.id,
+});
+
+function compareKeys(a: SortKey, b: SortKey): number {
+  if (a.section !== b.section) return a.section - b.section;
+  if (a.cis === null || b.cis === null) {
+    if (a.cis !== b.cis) return a.cis === null ? 1 : -1;
+  } else {
+    for (let i = 0; i < Math.max(a.cis.length, b.cis.length); i++) {
+      const d = (a.cis[i] ?? -1) - (b.cis[i] ?? -1);
+      if (d !== 0) return d;
+    }
   }
-  return 0;
+  // Ids are ASCII snake_case: code-unit order, without a locale's collation (slow to set up at start).
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /**
@@ -74,11 +90,7 @@ function compareCisIds(a: string | null, b: string | null): number {
  * section, by id.
  */
 export function compareControls(a: ControlDefinition, b: ControlDefinition): number {
-  return (
-    SECTION_ORDER.indexOf(a.section) - SECTION_ORDER.indexOf(b.section) ||
-    compareCisIds(cisId(a), cisId(b)) ||
-    a.id.localeCompare(b.id)
-  );
+  return compareKeys(sortKey(a), sortKey(b));
 }
 
 /**
@@ -100,5 +112,8 @@ export function controlsIn(...modules: readonly object[]): readonly ControlDefin
     if (byId.has(c.id)) throw new ControlDeclarationError(`control ${c.id} is declared twice`);
     byId.set(c.id, c);
   }
-  return Object.freeze([...found].sort(compareControls));
+  // Each key computed once, not once per comparison: this runs at every start.
+  const keyed = [...found].map((c) => ({ c, key: sortKey(c) }));
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
+  return Object.freeze(keyed.map((k) => k.c));
 }

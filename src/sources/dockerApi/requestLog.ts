@@ -41,8 +41,8 @@ export class RequestLog {
   private readonly failures = new Map<string, { method: string; endpoint: string; count: number }>();
   total = 0;
 
-  record(method: string, path: string, failed = false): void {
-    const endpoint = normalizeEndpoint(path);
+  /** One request to `endpoint`, as normalizeEndpoint names it (the caller has it already, for its messages). */
+  record(method: string, endpoint: string, failed = false): void {
     const key = `${method} ${endpoint}`;
     const table = failed ? this.failures : this.counts;
     const entry = table.get(key) ?? { method, endpoint, count: 0 };

@@ -68,17 +68,18 @@ export class DockerTransport {
 
   /** The whole answer, within the deadline and the cap; an error status is an answer too (see `status`). */
   request(method: string, path: string): Promise<Answer> {
-    return this.send(method, path, false).then((r) => r as Answer);
+    return this.send(method, path, normalizeEndpoint(path), false).then((r) => r as Answer);
   }
 
   /** GET as JSON: an error status rejects with its statusCode; a body that does not parse counts as a failure. */
   async getJson(path: string): Promise<unknown> {
-    const what = `GET ${normalizeEndpoint(path)}`;
-    const answer = await this.request('GET', path);
+    const endpoint = normalizeEndpoint(path);
+    const answer = (await this.send('GET', path, endpoint, false)) as Answer;
     try {
-      return parseJsonBody(what, answer);
+      return parseJsonBody(`GET ${endpoint}`, answer);
     } catch (e) {
-      if (e instanceof DockerApiError && e.statusCode === undefined) this.requests.record('GET', path, true);
+      if (e instanceof DockerApiError && e.statusCode === undefined)
+        this.requests.record('GET', endpoint, true);
       throw e;
     }
   }
@@ -88,22 +89,27 @@ export class DockerTransport {
    * (bounded) and rejected with its message.
    */
   stream(path: string): Promise<OpenStream> {
-    return this.send('GET', path, true).then((r) => r as OpenStream);
+    return this.send('GET', path, normalizeEndpoint(path), true).then((r) => r as OpenStream);
   }
 
   close(): void {
     this.agent.destroy();
   }
 
-  private send(method: string, path: string, streaming: boolean): Promise<Answer | OpenStream> {
-    const what = `${method} ${normalizeEndpoint(path)}`;
+  private send(
+    method: string,
+    path: string,
+    endpoint: string,
+    streaming: boolean,
+  ): Promise<Answer | OpenStream> {
+    const what = `${method} ${endpoint}`;
     if (!READ_METHODS.has(method))
       return Promise.reject(new ReadOnlyViolation(`dockersec-exporter is read-only: refused ${what}`));
-    this.requests.record(method, path);
+    this.requests.record(method, endpoint);
     return connectionOptions(this.endpoint).then(
-      (conn) => this.exchange(method, path, what, streaming, conn),
+      (conn) => this.exchange(method, path, endpoint, streaming, conn),
       (e: unknown) => {
-        this.requests.record(method, path, true);
+        this.requests.record(method, endpoint, true);
         throw e;
       },
     );
@@ -112,10 +118,11 @@ export class DockerTransport {
   private exchange(
     method: string,
     path: string,
-    what: string,
+    endpoint: string,
     streaming: boolean,
     conn: ConnectionOptions,
   ): Promise<Answer | OpenStream> {
+    const what = `${method} ${endpoint}`;
     const lib = conn.protocol === 'https' ? https : http;
     const { timeoutMs } = this.opts;
     const max = this.maxBodyBytes;
@@ -126,7 +133,7 @@ export class DockerTransport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        this.requests.record(method, path, true);
+        this.requests.record(method, endpoint, true);
         req.destroy();
         reject(err);
       };
