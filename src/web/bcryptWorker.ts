@@ -3,7 +3,11 @@
 // request, cached or not: a flood of wrong passwords would then delay every scrape. In a worker, the main
 // thread only queues checks.
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+
+// node:worker_threads and bcryptjs's place are looked up when the first password is checked, not at start: most
+// exporters have no basic auth, and loading Node's worker module alone cost ~20 ms of CPU on every start (issue 12).
+const require = createRequire(import.meta.url);
 
 /** The worker's whole program (CommonJS, so that it needs no loader): compare, answer, repeat. */
 const workerSource = (bcryptPath: string): string => `
@@ -29,7 +33,6 @@ export class BcryptWorker {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly source = workerSource(createRequire(import.meta.url).resolve('bcryptjs'));
 
   constructor(private readonly idleMs = 60_000) {}
 
@@ -54,7 +57,8 @@ export class BcryptWorker {
 
   private start(): Worker {
     // No --import tsx or other loader of the parent: the program above is plain CommonJS.
-    const worker = new Worker(this.source, { eval: true, execArgv: [] });
+    const { Worker: WorkerThread } = require('node:worker_threads') as typeof import('node:worker_threads');
+    const worker = new WorkerThread(workerSource(require.resolve('bcryptjs')), { eval: true, execArgv: [] });
     worker.unref(); // a check in flight is awaited by a request, which keeps the process alive anyway
     worker.on('message', (m: { id: number; ok?: boolean; error?: string }) => {
       const p = this.pending.get(m.id);

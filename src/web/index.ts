@@ -28,7 +28,6 @@ export {
   CIPHER_SUITES,
   loadWebConfig,
   parseGoDuration,
-  parseWebConfig,
   type WebConfig,
   WebConfigError,
 } from './webConfig.js';

@@ -13,7 +13,7 @@ import { ROOT } from '../support/exporter.js';
 const SRC = join(ROOT, 'src');
 
 /** Static imports of one module as emitted: relative ones as .ts paths, packages by name. */
-function staticImports(file: string): { modules: string[]; packages: string[] } {
+function staticImports(file: string): { modules: string[]; packages: string[]; builtins: string[] } {
   const js = ts.transpileModule(readFileSync(file, 'utf8'), {
     compilerOptions: {
       module: ts.ModuleKind.ESNext,
@@ -26,27 +26,43 @@ function staticImports(file: string): { modules: string[]; packages: string[] } 
   ].map((m) => (m[1] ?? m[2])!);
   const modules: string[] = [];
   const packages: string[] = [];
+  const builtins: string[] = [];
   for (const s of specifiers) {
     if (s.startsWith('.')) modules.push(resolve(dirname(file), s).replace(/\.js$/, '.ts'));
-    else if (!s.startsWith('node:')) packages.push(s.split('/')[0]!);
+    else if (s.startsWith('node:')) builtins.push(s);
+    else packages.push(s.split('/')[0]!);
   }
-  return { modules, packages };
+  return { modules, packages, builtins };
 }
 
 /** Every module and package an entry loads before its first line runs. */
-function loadedBy(entry: string): { modules: Set<string>; packages: Set<string> } {
+function loadedBy(...entries: string[]): {
+  modules: Set<string>;
+  packages: Set<string>;
+  builtins: Set<string>;
+} {
   const modules = new Set<string>();
   const packages = new Set<string>();
+  const builtins = new Set<string>();
   const visit = (file: string) => {
     if (modules.has(file)) return;
     assert.ok(existsSync(file), `${file} does not exist`);
     modules.add(file);
     const found = staticImports(file);
     for (const p of found.packages) packages.add(p);
+    for (const b of found.builtins) builtins.add(b);
     for (const m of found.modules) visit(m);
   };
-  visit(join(SRC, entry));
-  return { modules: new Set([...modules].map((m) => relative(SRC, m))), packages };
+  for (const entry of entries) visit(join(SRC, entry));
+  return { modules: new Set([...modules].map((m) => relative(SRC, m))), packages, builtins };
+}
+
+/** The modules `file` imports with `import()`, as paths relative to src/. */
+function dynamicImports(file: string): string[] {
+  const text = readFileSync(join(SRC, file), 'utf8');
+  return [...text.matchAll(/\bimport\(\s*'(\.[^']+)'\s*\)/g)].map((m) =>
+    relative(SRC, resolve(dirname(join(SRC, file)), m[1]!)).replace(/\.js$/, '.ts'),
+  );
 }
 
 test('the entry point (--version, --help) loads no package and neither catalog nor commands', () => {
@@ -77,4 +93,14 @@ test('serve loads prom-client and the routes only once its first evaluation has 
   for (const p of ['prom-client']) assert.ok(!packages.has(p), `serve loads ${p} up front`);
   for (const m of modules)
     assert.ok(!/^(outputs\/(http|metrics)|web\/index)/.test(m), `serve loads ${m} up front`);
+});
+
+test('serve without a web config or a waivers file loads neither YAML nor worker threads', () => {
+  // Both cost ~20-45 ms of CPU on every start (issue 12); only a --web.config.file (YAML), a --waivers.file
+  // (YAML) or a basic-auth password check (the bcrypt worker) needs them, and those load them when they run.
+  const lazy = dynamicImports('cli/serve.ts').filter((m) => m !== 'evaluation/waiverPolicy.ts');
+  assert.ok(lazy.includes('web/index.ts'), `serve's dynamic imports: ${lazy.join(', ')}`);
+  const { packages, builtins } = loadedBy('cli/serve.ts', ...lazy);
+  assert.ok(!packages.has('yaml'), 'serve loads the yaml package with its HTTP side');
+  assert.ok(!builtins.has('node:worker_threads'), 'serve loads node:worker_threads with its HTTP side');
 });

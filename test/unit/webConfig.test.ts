@@ -14,10 +14,10 @@ import {
   loadWebConfig,
   parseGoDuration,
   parseListenAddress,
-  parseWebConfig,
   tlsFailureReason,
   WebConfigError,
 } from '../../src/web/index.js';
+import { parseWebConfig } from '../../src/web/webConfigParser.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/web-config/', import.meta.url));
 const ALICE = '$2y$12$1DpfPeqF9HzHJt.EWswy1exHluGfbhnn3yXhR7Xes6m3WJqFg0Wby';
