@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Http1Client, Http1Error, type Http1Failure } from '../../src/sources/dockerApi/http1.js';
 
@@ -20,6 +20,18 @@ before(async () => {
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** Servers of the running test, closed after it whether it passed or not (an open one keeps the file running). */
+const running: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) await s.close();
+});
+
+/** Polls until `cond` holds: what the other side did takes a turn or two of its event loop, longer on a busy machine. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (const started = Date.now(); !cond(); await sleep(2))
+    if (Date.now() - started > 3_000) assert.fail(`never: ${what}`);
+}
 
 let serial = 0;
 async function server(script: Script) {
@@ -46,7 +58,7 @@ async function server(script: Script) {
   });
   await new Promise<void>((r) => srv.listen(path, r));
   const client = new Http1Client(() => net.connect({ path }), 'localhost', 'test-agent');
-  return {
+  const handle = {
     client,
     requests,
     get connections() {
@@ -55,12 +67,15 @@ async function server(script: Script) {
     get open() {
       return sockets.size;
     },
+    sockets,
     async close() {
       client.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => srv.close(() => r()));
     },
   };
+  running.push(handle);
+  return handle;
 }
 
 const LIMITS = { timeoutMs: 2_000, maxBodyBytes: 1024 };
@@ -163,6 +178,37 @@ describe('http1: answers', () => {
     await s.close();
   });
 
+  test('a body exactly at the cap, in each framing; an empty body; fields named like Object members', async () => {
+    const body = 'y'.repeat(LIMITS.maxBodyBytes);
+    const s = await server((socket, request) => {
+      if (request.includes('/length')) socket.write(ok(body, 'Constructor: c\r\n__proto__: p\r\n'));
+      else if (request.includes('/chunked'))
+        socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n${body}\r\n0\r\n\r\n`);
+      else if (request.includes('/empty')) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+      else socket.end(`HTTP/1.1 200 OK\r\n\r\n${body}`);
+    });
+    const a = await s.client.request('GET', '/length', LIMITS);
+    assert.equal(a.body.length, LIMITS.maxBodyBytes);
+    assert.equal(a.headers.constructor, 'c');
+    assert.equal(a.headers['__proto__'.toString()], 'p');
+    assert.equal((await s.client.request('GET', '/chunked', LIMITS)).body.toString(), body);
+    assert.equal((await s.client.request('GET', '/close', LIMITS)).body.toString(), body);
+    assert.equal((await s.client.request('GET', '/empty', LIMITS)).body.length, 0);
+    await s.close();
+  });
+
+  test('both Transfer-Encoding and Content-Length: chunked wins, and the connection is not reused', async () => {
+    const s = await server((socket) =>
+      socket.write(
+        'HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
+      ),
+    );
+    assert.equal((await s.client.request('GET', '/a', LIMITS)).body.toString(), '{}');
+    await s.client.request('GET', '/a', LIMITS);
+    assert.equal(s.connections, 2);
+    await s.close();
+  });
+
   test('an error status is an answer, with its body', async () => {
     const s = await server((socket) =>
       socket.write('HTTP/1.1 404 Not Found\r\nContent-Length: 27\r\n\r\n{"message":"No such thing"}'),
@@ -185,8 +231,7 @@ describe('http1: answers', () => {
       answers.map((a) => JSON.parse(a.body.toString()).id),
       Array.from({ length: 20 }, (_, i) => i),
     );
-    await sleep(20);
-    assert.ok(s.open <= 4, `${s.open} connections left open`);
+    await until(() => s.open <= 4, `at most 4 connections open (${s.open})`);
     await s.close();
   });
 });
@@ -230,16 +275,16 @@ describe('http1: failures', () => {
       kind: 'tooBig',
       received: 5000,
     });
+    // The second chunk would pass the cap: refused before it is read.
     assert.deepEqual(await failure(s.client.request('GET', '/chunked', LIMITS)), {
       kind: 'tooBig',
-      received: 1200,
+      received: 600,
     });
     assert.deepEqual(await failure(s.client.request('GET', '/close', LIMITS)), {
       kind: 'tooBig',
       received: 1200,
     });
-    await sleep(20);
-    assert.equal(s.open, 0, 'every connection of a refused answer is closed');
+    await until(() => s.open === 0, 'every connection of a refused answer closed');
     await s.close();
   });
 
@@ -250,8 +295,7 @@ describe('http1: failures', () => {
       kind: 'timeout',
     });
     assert.ok(Date.now() - started < 1_000);
-    await sleep(20);
-    assert.equal(s.open, 0);
+    await until(() => s.open === 0, 'the connection closed');
     await s.close();
   });
 
@@ -272,7 +316,7 @@ describe('http1: failures', () => {
       setTimeout(() => socket.destroy(), 5);
     });
     await s.client.request('GET', '/a', LIMITS);
-    await sleep(30);
+    await until(() => s.client.idleConnections === 0, 'the close noticed');
     // The client noticed the close while idle: a new connection, no retry needed.
     await s.client.request('GET', '/a', LIMITS);
     assert.equal(s.connections, 2);
@@ -306,14 +350,14 @@ describe('http1: failures', () => {
       '/chunkend': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n',
       '/coding': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip, chunked\r\n\r\n',
       '/switch': 'HTTP/1.1 101 Switching Protocols\r\n\r\n',
+      '/old-chunked': 'HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
     };
     const s = await server((socket, request) => socket.write(answers[request.split(' ')[1]!]!));
     for (const target of Object.keys(answers)) {
       const f = await failure(s.client.request('GET', target, LIMITS));
       assert.equal(f.kind, 'protocol', `${target}: ${JSON.stringify(f)}`);
     }
-    await sleep(20);
-    assert.equal(s.open, 0, 'no connection that spoke nonsense stays open');
+    await until(() => s.open === 0, 'no connection that spoke nonsense left open');
     await s.close();
   });
 
@@ -337,7 +381,7 @@ describe('http1: failures', () => {
   test('a target with spaces or line breaks is refused before anything is sent', async () => {
     const s = await server((socket) => socket.write(ok('{}')));
     for (const target of ['/a b', '/a\r\nX-Injected: 1', 'relative', '/é'])
-      assert.equal((await failure(s.client.request('GET', target, LIMITS))).kind, 'protocol');
+      assert.equal((await failure(s.client.request('GET', target, LIMITS))).kind, 'target');
     assert.equal(s.requests.length, 0);
     await s.close();
   });
@@ -350,12 +394,98 @@ describe('http1: failures', () => {
     client.close();
   });
 
-  test('close() fails the requests in flight', async () => {
-    const s = await server(() => {});
+  test('close() fails the requests in flight, even a body that runs to the close; the client still works', async () => {
+    const s = await server((socket, request) => {
+      if (request.includes('/partial')) socket.write('HTTP/1.1 200 OK\r\n\r\n{"partial":');
+      else if (request.includes('/ok')) socket.write(ok('{}'));
+    });
     const pending = failure(s.client.request('GET', '/info', LIMITS));
-    await sleep(20);
+    const partial = failure(s.client.request('GET', '/partial', LIMITS));
+    await until(() => s.requests.length === 2, 'both requests at the server');
+    await sleep(30);
     s.client.close();
     assert.equal((await pending).kind, 'connection');
+    assert.deepEqual(await partial, {
+      kind: 'cutOff',
+      received: 11,
+      cause: ((await partial) as { cause: Error }).cause,
+    });
+    assert.equal((await s.client.request('GET', '/ok', LIMITS)).status, 200);
+    await s.close();
+  });
+
+  test('all idle connections closed at once (a restarted daemon): the request goes out once more, on a new one', async () => {
+    const s = await server((socket, request) => {
+      if (request.includes('/slow')) setTimeout(() => socket.write(ok('{}')), 20);
+      else socket.write(ok('{}'));
+    });
+    // Three connections in the pool.
+    await Promise.all([1, 2, 3].map(() => s.client.request('GET', '/slow', LIMITS)));
+    assert.equal(s.client.idleConnections, 3);
+    // The server side drops them all; the client has not read the closes yet when it sends.
+    let resent = 0;
+    const sent = s.connections;
+    // Keep the event loop from running between the destroys and the request.
+    for (const socket of s.sockets) socket.destroy();
+    // Busy for a moment: the closes reach the client's sockets but are not read before the request goes out.
+    const start = Date.now();
+    while (Date.now() - start < 30) Math.random();
+    const a = await s.client.request('GET', '/a', { ...LIMITS, onResend: () => resent++ });
+    assert.equal(a.status, 200);
+    assert.ok(resent <= 1, `sent again ${resent} times`);
+    assert.equal(s.connections, sent + 1);
+    await s.close();
+  });
+
+  test('a reused connection that ends partway through an answer is not retried: the answer is cut off', async () => {
+    const s = await server((socket, _request, n) => {
+      if (n === 0) socket.write(ok('{}'));
+      else socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{"a"');
+    });
+    await s.client.request('GET', '/a', LIMITS);
+    let resent = 0;
+    assert.deepEqual(await failure(s.client.request('GET', '/b', { ...LIMITS, onResend: () => resent++ })), {
+      kind: 'cutOff',
+      received: 4,
+    });
+    assert.equal(resent, 0);
+    assert.equal(s.connections, 1);
+    await s.close();
+  });
+
+  test('the deadline covers the second attempt too', async () => {
+    let connection = 0;
+    const s = await server((socket, _request, n) => {
+      if (n === 0) connection++;
+      // The first connection answers once, then drops the next request unanswered; the second never answers.
+      if (connection === 1 && n === 0) socket.write(ok('{}'));
+      else if (connection === 1) socket.destroy();
+    });
+    await s.client.request('GET', '/a', LIMITS);
+    let resent = 0;
+    const started = Date.now();
+    const f = await failure(
+      s.client.request('GET', '/b', { ...LIMITS, timeoutMs: 200, onResend: () => resent++ }),
+    );
+    assert.deepEqual(f, { kind: 'timeout' });
+    assert.equal(resent, 1);
+    assert.ok(Date.now() - started < 1_000);
+    assert.equal(s.connections, 2);
+    await s.close();
+  });
+
+  test('bytes on an idle connection: it leaves the pool', async () => {
+    let first: net.Socket | undefined;
+    const s = await server((socket) => {
+      first ??= socket;
+      socket.write(ok('{}'));
+    });
+    await s.client.request('GET', '/a', LIMITS);
+    assert.equal(s.client.idleConnections, 1);
+    first!.write('HTTP/1.1 200 OK\r\n');
+    await until(() => s.client.idleConnections === 0, 'the connection out of the pool');
+    await s.client.request('GET', '/a', LIMITS);
+    assert.equal(s.connections, 2);
     await s.close();
   });
 });

@@ -130,7 +130,7 @@ export class DockerApiClient {
     this.maxEventLineBytes = limits.maxEventLineBytes ?? MAX_EVENT_LINE_BYTES;
   }
 
-  /** Closes the idle kept-alive connections. */
+  /** Closes the kept-alive connections (requests in flight fail); later requests open new ones. */
   close(): void {
     this.transport.close();
   }

@@ -6,7 +6,9 @@
 //
 // It reads answers the way RFC 9112 says: a status line, header fields, then a body framed by chunked transfer
 // coding, by Content-Length, or by the end of the connection; none after HEAD, 1xx, 204 or 304. Anything else is a
-// protocol failure, never a guess. Failures are typed (Http1Failure); transport.ts words them.
+// protocol failure, never a guess. Failures are typed (Http1Failure); transport.ts words them (a timeout, a cut-off
+// body, an answer over the cap and a connection error read as they do from Node's client; a protocol failure says
+// what was wrong instead of llhttp's "Parse Error").
 import type net from 'node:net';
 
 export interface Http1Answer {
@@ -17,22 +19,26 @@ export interface Http1Answer {
 }
 
 export interface Http1Limits {
-  /** The whole exchange: connecting, sending, the headers and the body. */
+  /** The whole exchange: connecting, sending, the headers and the body, a second attempt included. */
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
+  /** Called when the request is sent a second time (see `request`), so that every request sent is counted. */
+  readonly onResend?: () => void;
 }
 
 export type Http1Failure =
   /** No complete answer within timeoutMs. */
   | { readonly kind: 'timeout' }
-  /** The body is larger than maxBodyBytes: `received` counted so far, or the declared length. */
+  /** The body is larger than maxBodyBytes: `received` body bytes read so far, or the declared length. */
   | { readonly kind: 'tooBig'; readonly received: number }
   /** The connection ended after the headers, before the end of the body. */
   | { readonly kind: 'cutOff'; readonly received: number; readonly cause?: Error }
   /** No answer at all: the connection failed, or ended before a complete status line and headers. */
   | { readonly kind: 'connection'; readonly cause: Error }
   /** Bytes that are not an HTTP/1.x answer as RFC 9112 frames one. */
-  | { readonly kind: 'protocol'; readonly detail: string };
+  | { readonly kind: 'protocol'; readonly detail: string }
+  /** A request target that cannot be sent as it is (nothing was sent). */
+  | { readonly kind: 'target'; readonly target: string };
 
 export class Http1Error extends Error {
   constructor(readonly failure: Http1Failure) {
@@ -74,7 +80,8 @@ function parseHead(text: string, method: string): Head {
   if (!statusLine) throw protocol(`status line ${JSON.stringify(lines[0]!.slice(0, 60))}`);
   const minor = statusLine[1]!;
   const status = Number(statusLine[2]);
-  const headers: Record<string, string> = {};
+  // No prototype: a field named constructor or __proto__ is a field like any other.
+  const headers: Record<string, string> = Object.create(null);
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(':');
@@ -83,7 +90,7 @@ function parseHead(text: string, method: string): Head {
     if (!TOKEN.test(name)) throw protocol(`header line ${JSON.stringify(line.slice(0, 60))}`);
     const key = name.toLowerCase();
     const value = line.slice(colon + 1).trim();
-    headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+    headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
   }
   const connection = (headers.connection ?? '').toLowerCase();
   let keepAlive =
@@ -94,6 +101,8 @@ function parseHead(text: string, method: string): Head {
   if (method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) {
     framing = { kind: 'none' };
   } else if (te !== undefined) {
+    // Transfer-Encoding in an HTTP/1.0 answer is faulty framing (RFC 9112 6.1).
+    if (minor === '0') throw protocol('transfer-encoding in an HTTP/1.0 answer');
     const codings = te
       .toLowerCase()
       .split(',')
@@ -196,7 +205,7 @@ class AnswerReader {
           if (size === 0) this.state = 'trailers';
           else {
             if (this.received + size > this.maxBodyBytes)
-              throw new Http1Error({ kind: 'tooBig', received: this.received + size });
+              throw new Http1Error({ kind: 'tooBig', received: this.received });
             this.left = size;
             this.state = 'data';
           }
@@ -251,8 +260,7 @@ class AnswerReader {
   end(cause?: Error): Http1Answer {
     if (this.state === 'close' && !cause) return this.answer();
     if (this.head === null) {
-      const err = cause ?? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-      throw new Http1Error({ kind: 'connection', cause: err });
+      throw new Http1Error({ kind: 'connection', cause: cause ?? hangUp() });
     }
     throw new Http1Error({ kind: 'cutOff', received: this.received, ...(cause ? { cause } : {}) });
   }
@@ -276,6 +284,10 @@ class Connection {
   /** Whether it carried an answer before: a kept-alive connection the peer may have closed meanwhile. */
   reused = false;
   dead = false;
+  /** When it went back to the pool. */
+  idleSince = 0;
+  /** Whether the peer ended the connection (FIN): only then has a body that runs to the close ended. */
+  private peerEnded = false;
 
   constructor(
     readonly socket: net.Socket,
@@ -286,26 +298,42 @@ class Connection {
       // Bytes nobody asked for: the connection is out of step, not to be trusted again.
       else this.kill();
     });
-    socket.on('end', () => this.gone());
+    socket.on('end', () => {
+      this.peerEnded = true;
+      this.gone();
+    });
     socket.on('error', (err) => this.gone(err));
-    socket.on('close', () => this.gone());
+    // Closed without the peer's FIN (destroyed here, by close()): whatever was being read did not end.
+    socket.on('close', () => this.gone(this.peerEnded ? undefined : hangUp()));
   }
 
   kill(): void {
     this.dead = true;
     this.socket.destroy();
+    this.onIdleGone(this);
   }
 
   private gone(err?: Error): void {
-    const wasDead = this.dead;
     this.dead = true;
     const exchange = this.exchange;
     this.exchange = null;
     if (exchange) exchange.ended(err);
-    else if (!wasDead) this.onIdleGone(this);
+    else this.onIdleGone(this);
     if (!this.socket.destroyed) this.socket.destroy();
   }
 }
+
+/** What Node's client says when a connection ends before an answer. */
+function hangUp(): Error {
+  return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+}
+
+/**
+ * A pooled connection idle longer than this is closed rather than used: a NAT or a firewall on the way to a
+ * tcp:// daemon may have forgotten it, and a request on it would wait for its whole deadline (the resync comes
+ * every few minutes; a burst of inspects reuses connections within milliseconds).
+ */
+const MAX_IDLE_MS = 30_000;
 
 interface Exchange {
   data(chunk: Buffer): void;
@@ -315,7 +343,6 @@ interface Exchange {
 export class Http1Client {
   private readonly idle: Connection[] = [];
   private readonly busy = new Set<Connection>();
-  private closed = false;
 
   /**
    * `connect` opens a new connection (net.connect to the socket or the TCP port); `hostHeader` is what the
@@ -330,8 +357,7 @@ export class Http1Client {
   ) {}
 
   request(method: 'GET' | 'HEAD', target: string, limits: Http1Limits): Promise<Http1Answer> {
-    if (!TARGET.test(target))
-      return Promise.reject(protocol(`request target ${JSON.stringify(target)} is not sendable as is`));
+    if (!TARGET.test(target)) return Promise.reject(new Http1Error({ kind: 'target', target }));
     const text = `${method} ${target} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nUser-Agent: ${this.userAgent}\r\n\r\n`;
     return new Promise<Http1Answer>((resolve, reject) => {
       let settled = false;
@@ -348,11 +374,14 @@ export class Http1Client {
         if (conn) this.discard(conn);
       }, limits.timeoutMs);
       const attempt = (retry: boolean): void => {
-        if (this.closed) {
-          settle(new Http1Error({ kind: 'connection', cause: new Error('client closed') }));
+        let c: Connection;
+        try {
+          c = this.take(retry);
+        } catch (e) {
+          // connect() refused its options outright (it reports everything else as an 'error' event).
+          settle(new Http1Error({ kind: 'connection', cause: e as Error }));
           return;
         }
-        const c = this.take();
         conn = c;
         const reader = new AnswerReader(method, limits.maxBodyBytes);
         c.exchange = {
@@ -377,8 +406,11 @@ export class Http1Client {
             this.busy.delete(c);
             if (settled) return;
             // A kept-alive connection the peer closed while it was idle: nothing of this answer arrived, and
-            // a GET or HEAD may be sent again once, on a new connection (RFC 9112 9.3.1).
+            // a GET or HEAD may be sent again once, on a new connection (RFC 9112 9.3.1). The other idle
+            // connections are likely as stale (a restarted daemon closes them all): closed too.
             if (!reader.started && c.reused && !retry) {
+              this.dropIdle();
+              limits.onResend?.();
               attempt(true);
               return;
             }
@@ -395,16 +427,29 @@ export class Http1Client {
     });
   }
 
-  /** Closes every connection; requests in flight fail. */
+  /** Closes every connection; requests in flight fail ("socket hang up"). Later requests open new ones. */
   close(): void {
-    this.closed = true;
     for (const c of [...this.idle, ...this.busy]) c.kill();
     this.idle.length = 0;
   }
 
-  private take(): Connection {
-    for (let c = this.idle.pop(); c; c = this.idle.pop()) {
+  /** Connections kept open between requests. */
+  get idleConnections(): number {
+    return this.idle.length;
+  }
+
+  private dropIdle(): void {
+    for (const c of this.idle.splice(0)) c.kill();
+  }
+
+  private take(fresh: boolean): Connection {
+    const now = Date.now();
+    for (let c = fresh ? undefined : this.idle.pop(); c; c = this.idle.pop()) {
       if (c.dead || c.socket.destroyed) continue;
+      if (now - c.idleSince > MAX_IDLE_MS) {
+        c.kill();
+        continue;
+      }
       c.socket.ref();
       this.busy.add(c);
       return c;
@@ -420,11 +465,12 @@ export class Http1Client {
 
   private release(c: Connection): void {
     this.busy.delete(c);
-    if (this.closed || c.dead || this.idle.length >= this.maxIdle) {
+    if (c.dead || this.idle.length >= this.maxIdle) {
       c.kill();
       return;
     }
     c.reused = true;
+    c.idleSince = Date.now();
     // An idle connection never keeps the process alive (as Node's agent does with its free sockets).
     c.socket.unref();
     this.idle.push(c);

@@ -135,8 +135,9 @@ export class DockerTransport {
     endpoint: string,
   ): Promise<Answer> {
     const { timeoutMs } = this.opts;
+    const onResend = () => this.requests.record(method, endpoint);
     return client
-      .request(method, path, { timeoutMs, maxBodyBytes: this.maxBodyBytes })
+      .request(method, path, { timeoutMs, maxBodyBytes: this.maxBodyBytes, onResend })
       .catch((e: unknown) => {
         this.requests.record(method, endpoint, true);
         if (!(e instanceof Http1Error)) throw e;
@@ -254,10 +255,14 @@ function plainClient(endpoint: DockerEndpoint): Http1Client {
   }
   const { host, port } = endpoint.tcp!;
   const hostHeader = net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
-  return new Http1Client(() => net.connect({ host, port }), hostHeader, USER_AGENT);
+  // Keep-alive probes, as Node's agent sets them on its sockets: a peer gone without a FIN is noticed.
+  return new Http1Client(() => net.connect({ host, port }).setKeepAlive(true, 1_000), hostHeader, USER_AGENT);
 }
 
-/** The same words as Node's client path says them, so a failure reads alike whichever client carried it. */
+/**
+ * A timeout, a cut-off body, an answer over the cap and a connection error in the words of the Node client path
+ * below, so that a failure reads alike whichever client carried it.
+ */
 function plainFailure(what: string, f: Http1Failure, timeoutMs: number, max: number): DockerApiError {
   switch (f.kind) {
     case 'timeout':
@@ -270,6 +275,10 @@ function plainFailure(what: string, f: Http1Failure, timeoutMs: number, max: num
       return new DockerApiError(`${what}: ${f.cause.message}`, undefined, { cause: f.cause });
     case 'protocol':
       return new DockerApiError(`${what}: not a valid HTTP answer (${f.detail})`);
+    case 'target':
+      return new DockerApiError(
+        `${what}: request target ${JSON.stringify(f.target)} has characters that cannot be sent`,
+      );
   }
 }
 
