@@ -3,7 +3,9 @@
 //   npx tsx bench/scale.ts [--sizes 1000,5000] [--running 100] [--repeat 3] [--scrapes 100] [--edits 15] [--idle 60]
 //                          [--startup-runs 11] [--startup-only] [--profile DIR]
 // Every time is the median of --repeat runs; the machine's load average is printed beside the table, since
-// these machines are shared. With DBS_DIR naming an unpacked docker-bench-security, it is timed against the same
+// these machines are shared. Before each size is measured, the machine is left to settle (settle() below): right
+// after creating 1,000 containers dockerd and containerd stay busy for a minute or more, and a `check` measured then
+// (1.5-2.0 s in one run against ~0.85 s once idle) says how busy the daemon was, not what the exporter costs. With DBS_DIR naming an unpacked docker-bench-security, it is timed against the same
 // daemon with the running containers only, for the ratio.
 //
 // Rows: the Docker API floor (list, inspect every container at 8/16/32 in flight: what INSPECT_CONCURRENCY is
@@ -14,7 +16,7 @@
 // --startup-runs, interleaved). With --profile, one more `check` per size runs under `node --cpu-prof` into DIR and
 // its top frames by self time are printed.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +59,33 @@ const median = (xs: readonly number[]) => pct(xs, 50);
 const ms = (v: number) =>
   v < 10 ? `${v.toFixed(2)} ms` : v < 1000 ? `${v.toFixed(0)} ms` : `${(v / 1000).toFixed(2)} s`;
 const load = () => loadavg()[0]!.toFixed(1);
+
+/** Busy and total CPU time of the whole machine so far (/proc/stat, in clock ticks). */
+function cpuTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  // idle and iowait are the 4th and 5th fields.
+  return { busy: total - fields[3]! - fields[4]!, total };
+}
+
+/**
+ * Waits until the machine is idle: under 10 % of its CPU busy for 3 seconds in a row, at most 180 s. Returns what
+ * the table header says about it.
+ */
+async function settle(): Promise<string> {
+  const started = performance.now();
+  let quiet = 0;
+  let last = cpuTicks();
+  while (quiet < 3) {
+    if (performance.now() - started > 180_000) return 'did not settle within 180 s';
+    await new Promise((r) => setTimeout(r, 1_000));
+    const now = cpuTicks();
+    const busy = (now.busy - last.busy) / Math.max(1, now.total - last.total);
+    last = now;
+    quiet = busy < 0.1 ? quiet + 1 : 0;
+  }
+  return `settled in ${((performance.now() - started) / 1000).toFixed(0)} s`;
+}
 
 interface Row {
   readonly what: string;
@@ -502,6 +531,7 @@ async function main() {
     for (const size of SIZES) {
       await fleet.grow(size - RUNNING);
       const setup = (performance.now() - t) / 1000;
+      const settled = await settle();
       const loadBefore = load();
       const rows = [
         ...(await floor(fleet.daemon)),
@@ -510,7 +540,7 @@ async function main() {
         ...(PROFILE_DIR ? await profileCheck(fleet.daemon, size) : []),
       ];
       print(
-        `${size} containers (${RUNNING} running; set up in ${setup.toFixed(0)} s; load ${loadBefore} before, ${load()} after)`,
+        `${size} containers (${RUNNING} running; set up in ${setup.toFixed(0)} s, ${settled}; load ${loadBefore} before, ${load()} after)`,
         rows,
       );
       t = performance.now();

@@ -182,14 +182,6 @@ class AnswerReader {
           else this.state = 'done';
           break;
         }
-        case 'length': {
-          const n = Math.min(this.left, buf.length - at);
-          this.take(buf.subarray(at, at + n));
-          at += n;
-          this.left -= n;
-          if (this.left === 0) this.state = 'done';
-          break;
-        }
         case 'size': {
           const eol = buf.indexOf(CRLF, at);
           if (eol < 0) {
@@ -211,12 +203,14 @@ class AnswerReader {
           }
           break;
         }
+        case 'length':
         case 'data': {
+          // `left` bytes of a Content-Length body or of one chunk.
           const n = Math.min(this.left, buf.length - at);
           this.take(buf.subarray(at, at + n));
           at += n;
           this.left -= n;
-          if (this.left === 0) this.state = 'dataEnd';
+          if (this.left === 0) this.state = this.state === 'length' ? 'done' : 'dataEnd';
           break;
         }
         case 'dataEnd': {
