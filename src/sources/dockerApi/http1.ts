@@ -297,8 +297,9 @@ class Connection {
       this.gone();
     });
     socket.on('error', (err) => this.gone(err));
-    // Closed without the peer's FIN (destroyed here, by close()): whatever was being read did not end.
-    socket.on('close', () => this.gone(this.peerEnded ? undefined : hangUp()));
+    // Closed without the peer's FIN (destroyed here, by close()): whatever was being read did not end. The error
+    // (a stack trace) only when an exchange waits for it: every connection over the pool's size ends here.
+    socket.on('close', () => this.gone(this.peerEnded || !this.exchange ? undefined : hangUp()));
   }
 
   kill(): void {

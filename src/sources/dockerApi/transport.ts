@@ -53,7 +53,8 @@ export const mib = (bytes: number): string =>
 const USER_AGENT = 'dockersec-exporter';
 
 export class DockerTransport {
-  private readonly agent: http.Agent;
+  /** TLS endpoints' pool; a plain endpoint's requests go through `plain`, its events stream has its own socket. */
+  private readonly agent: https.Agent | null;
   /** Plain endpoints (a unix socket, TCP without TLS): everything but the events stream. */
   private readonly plain: Http1Client | null;
   readonly maxBodyBytes: number;
@@ -66,9 +67,7 @@ export class DockerTransport {
     this.maxBodyBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES;
     const https_ = endpoint.tls !== null;
     // Idle kept-alive sockets are unref'd by the agent: they never keep the process alive.
-    this.agent = https_
-      ? new https.Agent({ keepAlive: true, maxFreeSockets: 4 })
-      : new http.Agent({ keepAlive: true, maxFreeSockets: 4 });
+    this.agent = https_ ? new https.Agent({ keepAlive: true, maxFreeSockets: 4 }) : null;
     this.plain = https_ ? null : plainClient(endpoint);
   }
 
@@ -103,7 +102,7 @@ export class DockerTransport {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
     this.plain?.close();
   }
 
@@ -182,11 +181,8 @@ export class DockerTransport {
           cert: conn.cert,
           key: conn.key,
           rejectUnauthorized: conn.rejectUnauthorized,
-          // Over a unix socket there is no TLS server name to work out (Node would test the host against its
-          // IPv6 pattern at every request: a visible share of a 1,000-inspect resync).
-          ...(conn.socketPath ? { servername: '' } : {}),
           // The events stream holds its connection for hours: it gets its own, outside the pool.
-          agent: streaming ? false : this.agent,
+          agent: streaming ? false : (this.agent ?? false),
           headers: { 'User-Agent': USER_AGENT },
         },
         (res) => {
