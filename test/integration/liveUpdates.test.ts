@@ -73,8 +73,14 @@ describe('a running exporter under change', { skip, timeout: 240_000 }, () => {
   test('broken JSON: config_valid fails with the position, nothing crashes, config-based controls turn error', async () => {
     await writeFile(daemon.configPath, '{\n  "userland-proxy": false\n  "icc": false\n}\n');
     await until('config_valid', 'fail');
-    const res = await fetch(`${exporter.url}/report?format=json`);
-    const report = (await res.json()) as { controls: { id: string; status: string; reason: string }[] };
+    type Report = { controls: { id: string; status: string; reason: string }[] };
+    const read = async () => (await (await fetch(`${exporter.url}/report?format=json`)).json()) as Report;
+    // writeFile truncates before it writes: the exporter may first (truly) see an empty file, then the text.
+    let report = await read();
+    await waitFor('the broken text judged, not the truncated file', async () => {
+      report = await read();
+      return !/the file is empty/.test(report.controls.find((c) => c.id === 'config_valid')!.reason);
+    });
     const cv = report.controls.find((c) => c.id === 'config_valid')!;
     assert.match(cv.reason, /line 3/);
     assert.match(cv.reason, /column 3/);
