@@ -151,8 +151,33 @@ export async function runCheck(
     } catch (e) {
       throw new UsageError(`--output ${opts.output}: cannot write the report (${describeFsError(e)})`);
     }
-  } else await new Promise<void>((resolve) => process.stdout.write(body, () => resolve()));
+  } else if (!(await writeStdout(body))) return EXIT_COULD_NOT_JUDGE;
   return exitCodeFor(evaluation, opts.failOn);
+}
+
+/**
+ * The report on stdout; false (and one line on stderr) when it could not be written whole. A reader that stops
+ * early (`check | head`) makes the write fail with EPIPE: exit 2, never 0 or 1 for a report nobody received, and
+ * never an unhandled 'error' event with its stack.
+ */
+async function writeStdout(body: string): Promise<boolean> {
+  let failure: NodeJS.ErrnoException | null = null;
+  // Stays on: the stream emits 'error' after the write's callback has been told, and unheard that would crash.
+  process.stdout.on('error', (e) => {
+    failure ??= e;
+  });
+  await new Promise<void>((resolve) =>
+    process.stdout.write(body, (e) => {
+      failure ??= e ?? null;
+      resolve();
+    }),
+  );
+  if (!failure) return true;
+  const why = (failure as NodeJS.ErrnoException).code ?? (failure as Error).message;
+  process.stderr.write(
+    `dockersec-exporter: could not write the report to standard output (${why}); no report\n`,
+  );
+  return false;
 }
 
 /** The report in the asked format; only that format's module is loaded (issue 12: start-up cost). */

@@ -1,11 +1,13 @@
 // The `check` command as CI runs it: exit codes, formats, and a dead daemon.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dockerdUnavailableReason, type SandboxDaemon, startDaemon } from '../support/dockerd.js';
-import { checkJson, runCli } from '../support/exporter.js';
+import { checkJson, cliCommand, runCli } from '../support/exporter.js';
 
 const skip = dockerdUnavailableReason() ?? false;
 
@@ -66,6 +68,23 @@ describe('check', { skip, timeout: 180_000 }, () => {
     ]);
     assert.match(table.stdout, /^PASS +\w+ +2\.17 +userland_proxy /m);
     assert.ok(!text.stdout.includes('\x1b['), 'no colour when stdout is not a terminal');
+  });
+
+  test('a reader that closes stdout early (check | head): exit 2 and one line, not 0 and a stack trace', async () => {
+    const [cmd, ...pre] = cliCommand();
+    const child = spawn(
+      cmd!,
+      [...pre, 'check', `--docker.host=${daemon.host}`, '--format', 'sarif', '--fail-on', 'none'],
+      { env: { ...process.env, DOCKER_HOST: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    // Gone before the report is ready: every write to the pipe fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /could not write the report to standard output \(EPIPE\); no report/);
+    assert.doesNotMatch(stderr, /Unhandled|at /);
   });
 
   test('a dead daemon: API controls error, daemon.json still judged, and the exit code follows the failures', async () => {
