@@ -3,12 +3,14 @@
 # reached, pass a local one (test/deployment builds one from the machine's own Node).
 ARG NODE_IMAGE=node:26-slim
 
-# Build stage: compile TypeScript with the dev dependencies, then keep the production dependencies only.
+# Build stage: type-check and bundle (scripts/build.ts) with the dev dependencies, then keep the production
+# dependencies only.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
 ARG VERSION=""
 ARG REVISION=unknown

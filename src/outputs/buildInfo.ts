@@ -1,6 +1,6 @@
 // The exporter's version (package.json) and revision: $DOCKERSEC_REVISION (the image's build argument), else
 // dist/REVISION (written by `npm run build`), else the git checkout it runs from.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,9 +56,20 @@ export function gitRevision(root: string): string | null {
   return null;
 }
 
+/**
+ * The package's root: the nearest directory above this module holding a package.json. This module is
+ * src/outputs/buildInfo.ts under tsx, and part of dist/cli.js or of a chunk under dist/chunks/ once built.
+ */
+function packageRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return here;
+  }
+}
+
 export function loadBuildInfo(): BuildInfo {
-  // src/outputs (tsx) and dist/outputs (built) are both two levels below the package root.
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const root = packageRoot();
   const pkg = JSON.parse(readOr(join(root, 'package.json'), '{}')) as { name?: string; version?: string };
   return {
     name: pkg.name ?? 'dockersec-exporter',

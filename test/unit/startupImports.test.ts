@@ -4,13 +4,15 @@
 // side while the first evaluation runs. Walks the static imports of the JavaScript TypeScript emits for each
 // module (type-only imports gone, dynamic `import()` not followed).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
-import { ROOT } from '../support/exporter.js';
+import { ROOT, runCli } from '../support/exporter.js';
 
 const SRC = join(ROOT, 'src');
+const DIST_CLI = join(ROOT, 'dist', 'cli.js');
 
 /** Static imports of one module as emitted: relative ones as .ts paths, packages by name. */
 function staticImports(file: string): { modules: string[]; packages: string[]; builtins: string[] } {
@@ -103,4 +105,47 @@ test('serve without a web config or a waivers file loads neither YAML nor worker
   const { packages, builtins } = loadedBy('cli/serve.ts', ...lazy);
   assert.ok(!packages.has('yaml'), 'serve loads the yaml package with its HTTP side');
   assert.ok(!builtins.has('node:worker_threads'), 'serve loads node:worker_threads with its HTTP side');
+});
+
+/**
+ * The packages the built CLI (`npm run build`: dist/cli.js and its chunks) loads for `args`, recorded by a module
+ * loader hook: the bundle must keep the lazy loading the tests above check in the sources.
+ */
+async function packagesLoadedByBuild(args: string[]): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'dockersec-loads-'));
+  const record = join(dir, 'loaded.txt');
+  const hook = `data:text/javascript,${encodeURIComponent(
+    `import { appendFileSync } from 'node:fs';
+     export async function load(url, context, next) {
+       appendFileSync(${JSON.stringify(record)}, url + '\\n');
+       return next(url, context);
+     }`,
+  )}`;
+  try {
+    await runCli(args, {
+      command: [process.execPath, '--no-warnings', '--experimental-loader', hook, DIST_CLI],
+      timeoutMs: 60_000,
+    });
+    const urls = readFileSync(record, 'utf8').split('\n').filter(Boolean);
+    assert.ok(
+      urls.some((u) => u.endsWith('/dist/cli.js')),
+      `the hook saw no dist/cli.js: ${urls.join(', ')}`,
+    );
+    return [...new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []))];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the built CLI keeps it: --version loads no package, check neither prom-client, chokidar nor yaml', {
+  skip: existsSync(DIST_CLI) ? false : 'dist/cli.js not built (npm run build; CI builds first)',
+}, async () => {
+  assert.deepEqual(await packagesLoadedByBuild(['--version']), []);
+  const check = await packagesLoadedByBuild([
+    'check',
+    '--docker.host=unix:///nonexistent/docker.sock',
+    '--docker.timeout=1s',
+  ]);
+  for (const p of ['prom-client', 'chokidar', 'yaml'])
+    assert.ok(!check.includes(p), `the built check loads ${p}: ${check.join(', ')}`);
 });
