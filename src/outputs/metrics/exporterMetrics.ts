@@ -1,9 +1,10 @@
 // The exporter's own instrumentation: process metrics, evaluations and its Docker API requests.
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { type Monitor, TRIGGERS } from '../../evaluation/monitor.js';
 import { DOCKER_API_ENDPOINTS, type RequestLog } from '../../sources/dockerApi/requestLog.js';
 import type { ProbeLog } from '../../sources/exposure/probeLog.js';
 import { registerProbeMetrics } from './exposureMetrics.js';
+import { registerRuntimeMetrics } from './runtimeMetrics.js';
 
 /** Outcome of the last --web.config.file (re)load, as exporter-toolkit based exporters report it. */
 export class WebConfigReloads {
@@ -30,17 +31,7 @@ export function exporterRegistry(opts: {
   waivers?: WaiverReloads;
 }): Registry {
   const registry = new Registry();
-  if (opts.processMetrics) {
-    collectDefaultMetrics({ register: registry });
-    // prom-client names these gauges *_total, which promtool rejects; the process_* metrics cover the same ground.
-    for (const name of [
-      'nodejs_active_handles_total',
-      'nodejs_active_requests_total',
-      'nodejs_active_resources_total',
-    ]) {
-      registry.removeSingleMetric(name);
-    }
-  }
+  if (opts.processMetrics) registerRuntimeMetrics(registry);
   const { monitor, requests } = opts;
   new Counter({
     name: 'dockersec_evaluations_total',
