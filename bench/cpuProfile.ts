@@ -1,7 +1,9 @@
 // Reads a V8 .cpuprofile (`node --cpu-prof`) into the frames that took the most time, for the benchmark notes
 // (issue 12 asks for the profile's top frames beside the numbers). Self time: the samples whose top frame this
 // was; by where: the same time grouped by what the code is (our dist/ modules, a package, Node itself, V8).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
   readonly id: number;
@@ -9,6 +11,7 @@ interface ProfileNode {
     readonly functionName: string;
     readonly url: string;
     readonly lineNumber: number;
+    readonly columnNumber: number;
   };
   readonly children?: readonly number[];
 }
@@ -27,11 +30,32 @@ export interface Frame {
   readonly selfMs: number;
 }
 
-/** Where a script lives, short: `dist/sources/...:12`, `node_modules/express`, `node:internal/...`. */
-function place(url: string, line: number): string {
+const sourceMaps = new Map<string, SourceMap | null>();
+
+/** The source map beside a built file (`npm run build` writes `X.js.map`), or null. */
+function sourceMapOf(file: string): SourceMap | null {
+  if (!sourceMaps.has(file)) {
+    const map = `${file}.map`;
+    sourceMaps.set(file, existsSync(map) ? new SourceMap(JSON.parse(readFileSync(map, 'utf8'))) : null);
+  }
+  return sourceMaps.get(file)!;
+}
+
+/**
+ * Where a script lives, short: `src/sources/...:12` (a frame in the bundle, through its source map),
+ * `node_modules/express`, `node:internal/...`.
+ */
+function place(url: string, line: number, column: number): string {
   if (url === '') return '';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return `node_modules/${pkg[1]}`;
+  if (/\/dist\/.*\.js$/.test(url) && url.startsWith('file://')) {
+    const entry = sourceMapOf(fileURLToPath(url))?.findEntry(line, column);
+    if (entry && 'originalSource' in entry) {
+      const src = /\/src\/(.*)$/.exec(entry.originalSource)?.[1];
+      if (src) return `src/${src}:${entry.originalLine + 1}`;
+    }
+  }
   const ours = /\/(dist|src)\/(.*)$/.exec(url);
   if (ours) return `${ours[1]}/${ours[2]}:${line + 1}`;
   return url.replace(/^file:\/\//, '');
@@ -62,7 +86,7 @@ export function summarize(path: string, top = 12): { totalMs: number; frames: Fr
   for (const [id, us] of self) {
     const f = byId.get(id)!.callFrame;
     const name = f.functionName || '(anonymous)';
-    const where = place(f.url, f.lineNumber);
+    const where = place(f.url, f.lineNumber, f.columnNumber);
     const key = `${name} ${where}`;
     const entry = frames.get(key) ?? { name, where, us: 0 };
     entry.us += us;
