@@ -530,7 +530,7 @@ async function asProcess(daemon: SandboxDaemon): Promise<Row[]> {
       {
         what: 'exporter RSS',
         value: `${rssReady.toFixed(0)} MiB ready, ${rssScraped.toFixed(0)} MiB scraped`,
-        note: `after ${EDITS} edits and ${2 * SCRAPES} scrapes`,
+        note: `after ${EDITS} edits and ${SCRAPES + WARM_SCRAPES + 2 * ROUNDS * SCRAPES + 2} scrapes`,
       },
       {
         what: 'Docker API requests, idle',
