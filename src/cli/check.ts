@@ -157,8 +157,8 @@ export async function runCheck(
 
 /**
  * The report on stdout; false (and one line on stderr) when it could not be written whole. A reader that stops
- * early (`check | head`) makes the write fail with EPIPE: exit 2, never 0 or 1 for a report nobody received, and
- * never an unhandled 'error' event with its stack.
+ * early (`check | head`) makes the write fail with EPIPE unless the pipe's buffer already took the whole report:
+ * then exit 2, never 0 or 1 for a report nobody received, and never an unhandled 'error' event with its stack.
  */
 async function writeStdout(body: string): Promise<boolean> {
   let failure: NodeJS.ErrnoException | null = null;

@@ -57,15 +57,14 @@ export function gitRevision(root: string): string | null {
 }
 
 /**
- * The package's root: the nearest directory above this module holding a package.json. This module is
- * src/outputs/buildInfo.ts under tsx, and part of dist/cli.js or of a chunk under dist/chunks/ once built.
+ * The package's root: the nearest directory holding a package.json, at most two levels above this module, which
+ * is src/outputs/buildInfo.ts under tsx, and part of dist/cli.js or of a chunk under dist/chunks/ once built.
+ * No further: a dist/ copied without its package.json must not report some other package's name and version.
  */
 function packageRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (let dir = here; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return here;
-  }
+  const candidates = [here, dirname(here), dirname(dirname(here))];
+  return candidates.find((dir) => existsSync(join(dir, 'package.json'))) ?? here;
 }
 
 export function loadBuildInfo(): BuildInfo {

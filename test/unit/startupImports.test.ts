@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
-import { ROOT, runCli } from '../support/exporter.js';
+import { type CliResult, ROOT, runCli } from '../support/exporter.js';
 
 const SRC = join(ROOT, 'src');
 const DIST_CLI = join(ROOT, 'dist', 'cli.js');
@@ -111,7 +111,7 @@ test('serve without a web config or a waivers file loads neither YAML nor worker
  * The packages the built CLI (`npm run build`: dist/cli.js and its chunks) loads for `args`, recorded by a module
  * loader hook: the bundle must keep the lazy loading the tests above check in the sources.
  */
-async function packagesLoadedByBuild(args: string[]): Promise<string[]> {
+async function packagesLoadedByBuild(args: string[]): Promise<{ packages: string[]; result: CliResult }> {
   const dir = mkdtempSync(join(tmpdir(), 'dockersec-loads-'));
   const record = join(dir, 'loaded.txt');
   const hook = `data:text/javascript,${encodeURIComponent(
@@ -122,7 +122,7 @@ async function packagesLoadedByBuild(args: string[]): Promise<string[]> {
      }`,
   )}`;
   try {
-    await runCli(args, {
+    const result = await runCli(args, {
       command: [process.execPath, '--no-warnings', '--experimental-loader', hook, DIST_CLI],
       timeoutMs: 60_000,
     });
@@ -131,7 +131,10 @@ async function packagesLoadedByBuild(args: string[]): Promise<string[]> {
       urls.some((u) => u.endsWith('/dist/cli.js')),
       `the hook saw no dist/cli.js: ${urls.join(', ')}`,
     );
-    return [...new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []))];
+    const packages = [
+      ...new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? [])),
+    ];
+    return { packages, result };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -140,12 +143,19 @@ async function packagesLoadedByBuild(args: string[]): Promise<string[]> {
 test('the built CLI keeps it: --version loads no package, check neither prom-client, chokidar nor yaml', {
   skip: existsSync(DIST_CLI) ? false : 'dist/cli.js not built (npm run build; CI builds first)',
 }, async () => {
-  assert.deepEqual(await packagesLoadedByBuild(['--version']), []);
+  const version = await packagesLoadedByBuild(['--version']);
+  assert.equal(version.result.code, 0, version.result.stderr);
+  assert.match(version.result.stdout, /^dockersec-exporter \d+\.\d+\.\d+ \(revision /);
+  assert.deepEqual(version.packages, []);
+  // A dead daemon still gives a whole report (its API controls in error): the command ran to its end.
   const check = await packagesLoadedByBuild([
     'check',
+    '--format=json',
     '--docker.host=unix:///nonexistent/docker.sock',
     '--docker.timeout=1s',
   ]);
+  const report = JSON.parse(check.result.stdout) as { controls: unknown[] };
+  assert.ok(report.controls.length > 50, check.result.stderr);
   for (const p of ['prom-client', 'chokidar', 'yaml'])
-    assert.ok(!check.includes(p), `the built check loads ${p}: ${check.join(', ')}`);
+    assert.ok(!check.packages.includes(p), `the built check loads ${p}: ${check.packages.join(', ')}`);
 });

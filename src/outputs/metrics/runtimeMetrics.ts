@@ -5,7 +5,7 @@
 // below is the same minus the standard deviation; the rest is prom-client's own code.
 import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Gauge, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
 
 /** One of prom-client's default metric modules: registers its metrics (and their collect) in `registry`. */
 type DefaultMetric = (registry: Registry, config: Record<string, unknown>) => void;
@@ -73,11 +73,18 @@ function registerEventLoopDelay(registry: Registry): void {
 
 /** The process_* and nodejs_* metrics into `registry` (--web.disable-exporter-metrics leaves them out). */
 export function registerRuntimeMetrics(registry: Registry): void {
-  for (const name of PROM_CLIENT_MODULES) {
-    (require(`prom-client/lib/metrics/${name}`) as DefaultMetric)(registry, {
-      eventLoopMonitoringPrecision: 10,
-    });
+  let modules: DefaultMetric[];
+  try {
+    modules = PROM_CLIENT_MODULES.map((name) => require(`prom-client/lib/metrics/${name}`) as DefaultMetric);
+  } catch (e) {
+    // A prom-client whose files moved (package.json pins 15.1.x, where they are): its defaults as a whole, the
+    // standard deviation's cost included, rather than an exporter that cannot start.
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    collectDefaultMetrics({ register: registry });
+    for (const name of REJECTED) registry.removeSingleMetric(name);
+    return;
   }
+  for (const register of modules) register(registry, { eventLoopMonitoringPrecision: 10 });
   for (const name of REJECTED) registry.removeSingleMetric(name);
   registerEventLoopDelay(registry);
 }
